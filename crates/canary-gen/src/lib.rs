@@ -1,0 +1,7 @@
+//! canary-gen: the typed model of an Argo Rollouts canary migration, the ladder arithmetic both
+//! tools share, and a renderer that writes every file the migration needs from one spec.
+
+pub mod ladder;
+pub mod located;
+pub mod model;
+pub mod yaml11;

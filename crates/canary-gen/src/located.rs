@@ -1,0 +1,655 @@
+//! YAML and JSON documents with the source position of every key and value.
+//!
+//! Both tools read YAML through this module: the generator to point at a bad line of
+//! `canary.yaml`, the linter to point at the offending key or value in a repo. Documents become
+//! `serde_json::Value`s (so typed models deserialize from them) plus a map from JSON Pointer to
+//! spans. The loader is an explicit stack machine over `saphyr-parser` events, so hostile input
+//! (100k-deep nesting, alias bombs) ends in an error, never a stack overflow.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan};
+use serde_json::{Map, Number, Value};
+
+/// A position: 1-based line and 1-based column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    /// Line, from 1.
+    pub line: u32,
+    /// Column in characters, from 1.
+    pub col: u32,
+}
+
+/// A source range (end exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    /// First character.
+    pub start: Pos,
+    /// One past the last character.
+    pub end: Pos,
+}
+
+impl Span {
+    /// A span at line 1, column 1 with no width: for findings about a whole file.
+    pub fn file_start() -> Self {
+        let p = Pos { line: 1, col: 1 };
+        Span { start: p, end: p }
+    }
+
+    fn from_raw(raw: &RawSpan) -> Self {
+        let conv = |m: &saphyr_parser::Marker| Pos {
+            line: m.line() as u32,
+            col: m.col() as u32 + 1,
+        };
+        Span {
+            start: conv(&raw.start),
+            end: conv(&raw.end),
+        }
+    }
+}
+
+impl fmt::Display for Pos {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.line, self.col)
+    }
+}
+
+/// Where a node sits: its key (for mapping values) and its value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NodeSpan {
+    /// The key's span, for a mapping entry.
+    pub key: Option<Span>,
+    /// The value's span.
+    pub value: Span,
+}
+
+/// One document of a stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LocatedDoc {
+    /// The document as JSON.
+    pub value: Value,
+    /// JSON Pointer (`/spec/strategy/canary/steps/0/setWeight`) → spans. `""` is the root.
+    pub spans: HashMap<String, NodeSpan>,
+    /// Plain scalars whose YAML 1.1 reading differs from the YAML 1.2 one (Norway problem).
+    pub ambiguous_scalars: Vec<(String, Span)>,
+}
+
+impl LocatedDoc {
+    /// The span of the node at `pointer`, preferring the value.
+    pub fn value_span(&self, pointer: &str) -> Option<Span> {
+        self.spans.get(pointer).map(|s| s.value)
+    }
+
+    /// The span of the key at `pointer`, falling back to the value.
+    pub fn key_span(&self, pointer: &str) -> Option<Span> {
+        self.spans.get(pointer).map(|s| s.key.unwrap_or(s.value))
+    }
+
+    /// The nearest span at `pointer` or one of its parents.
+    pub fn nearest_span(&self, pointer: &str) -> Span {
+        let mut p = pointer;
+        loop {
+            if let Some(s) = self.spans.get(p) {
+                return s.value;
+            }
+            match p.rfind('/') {
+                Some(i) => p = &p[..i],
+                None => return Span::file_start(),
+            }
+        }
+    }
+
+    /// Like `nearest_span` but on the key when the node has one.
+    pub fn nearest_key_span(&self, pointer: &str) -> Span {
+        match self.spans.get(pointer) {
+            Some(s) => s.key.unwrap_or(s.value),
+            None => self.nearest_span(pointer),
+        }
+    }
+}
+
+/// Limits that keep hostile input cheap.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Deepest nesting of collections.
+    pub max_depth: usize,
+    /// Nodes that alias expansion may add to one stream.
+    pub max_alias_nodes: usize,
+    /// Documents in one stream.
+    pub max_documents: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_depth: 200,
+            max_alias_nodes: 100_000,
+            max_documents: 10_000,
+        }
+    }
+}
+
+/// Why a stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    /// What went wrong, in words.
+    pub message: String,
+    /// Where.
+    pub span: Span,
+    /// What kind of problem.
+    pub kind: LoadErrorKind,
+}
+
+/// Classes of load errors, so the linter can name them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoadErrorKind {
+    /// Not valid YAML/JSON.
+    Syntax,
+    /// The same key twice in one mapping.
+    DuplicateKey,
+    /// Nested deeper than the limit.
+    TooDeep,
+    /// Too many nodes (alias bomb).
+    TooManyNodes,
+    /// An alias to an unknown anchor, or a mapping used as a key.
+    Unsupported,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Value>,
+        pointer: String,
+        anchor: usize,
+        start: Span,
+        key: Option<Span>,
+    },
+    Map {
+        map: Map<String, Value>,
+        pointer: String,
+        anchor: usize,
+        start: Span,
+        key: Option<Span>,
+        pending: Option<(String, Span)>,
+    },
+}
+
+struct Builder {
+    limits: Limits,
+    stack: Vec<Frame>,
+    spans: HashMap<String, NodeSpan>,
+    ambiguous: Vec<(String, Span)>,
+    anchors: HashMap<usize, (Value, usize)>,
+    nodes: usize,
+    root: Option<Value>,
+}
+
+fn escape_pointer(key: &str) -> Cow<'_, str> {
+    if key.contains(['~', '/']) {
+        Cow::Owned(key.replace('~', "~0").replace('/', "~1"))
+    } else {
+        Cow::Borrowed(key)
+    }
+}
+
+/// Count the nodes in a value (for alias budgets).
+fn node_count(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(node_count).sum::<usize>(),
+        Value::Object(o) => 1 + o.values().map(node_count).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+impl Builder {
+    fn new(limits: Limits) -> Self {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            spans: HashMap::new(),
+            ambiguous: Vec::new(),
+            anchors: HashMap::new(),
+            nodes: 0,
+            root: None,
+        }
+    }
+
+    fn err(kind: LoadErrorKind, span: Span, message: String) -> LoadError {
+        LoadError {
+            message,
+            span,
+            kind,
+        }
+    }
+
+    /// The pointer and key span a new node at the current position gets. For a mapping
+    /// without a pending key, the node is a key: `None`.
+    fn child_slot(&self) -> Option<(String, Option<Span>)> {
+        match self.stack.last() {
+            None => Some((String::new(), None)),
+            Some(Frame::Seq { items, pointer, .. }) => {
+                Some((format!("{pointer}/{}", items.len()), None))
+            }
+            Some(Frame::Map {
+                pending, pointer, ..
+            }) => pending
+                .as_ref()
+                .map(|(k, span)| (format!("{pointer}/{}", escape_pointer(k)), Some(*span))),
+        }
+    }
+
+    fn count_alias(&mut self, n: usize, span: Span) -> Result<(), LoadError> {
+        self.nodes += n;
+        if self.nodes > self.limits.max_alias_nodes {
+            return Err(Self::err(
+                LoadErrorKind::TooManyNodes,
+                span,
+                format!(
+                    "aliases expand to more than {} nodes (an alias bomb?); refusing to expand further",
+                    self.limits.max_alias_nodes
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn attach(&mut self, value: Value, anchor: usize) -> Result<(), LoadError> {
+        if anchor != 0 {
+            let n = node_count(&value);
+            self.anchors.insert(anchor, (value.clone(), n));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(value),
+            Some(Frame::Seq { items, .. }) => items.push(value),
+            Some(Frame::Map { map, pending, .. }) => {
+                if let Some((k, _)) = pending.take() {
+                    map.insert(k, value);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn scalar(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tagged_str: bool,
+        span: Span,
+    ) -> Result<(), LoadError> {
+        // A scalar where a mapping expects a key.
+        if let Some(Frame::Map { map, pending, .. }) = self.stack.last_mut() {
+            if pending.is_none() {
+                let key = text.into_owned();
+                if map.contains_key(&key) {
+                    return Err(Self::err(
+                        LoadErrorKind::DuplicateKey,
+                        span,
+                        format!(
+                            "duplicate key `{key}` in this mapping; kubectl and the API server reject it"
+                        ),
+                    ));
+                }
+                *pending = Some((key, span));
+                return Ok(());
+            }
+        }
+        let Some((pointer, key)) = self.child_slot() else {
+            return Ok(());
+        };
+        let value = if style == ScalarStyle::Plain && !tagged_str {
+            let v = resolve_plain(&text);
+            if crate::yaml11::differs_from_yaml12(&text) {
+                self.ambiguous.push((pointer.clone(), span));
+            }
+            v
+        } else {
+            Value::String(text.into_owned())
+        };
+        self.spans.insert(pointer, NodeSpan { key, value: span });
+        self.attach(value, anchor)
+    }
+
+    fn start(&mut self, map: bool, anchor: usize, span: Span) -> Result<(), LoadError> {
+        if self.stack.len() >= self.limits.max_depth {
+            return Err(Self::err(
+                LoadErrorKind::TooDeep,
+                span,
+                format!(
+                    "nested deeper than {} levels; refusing to read further",
+                    self.limits.max_depth
+                ),
+            ));
+        }
+        let (pointer, key) = match self.child_slot() {
+            Some(slot) => slot,
+            None => {
+                return Err(Self::err(
+                    LoadErrorKind::Unsupported,
+                    span,
+                    "a mapping or sequence used as a mapping key is not supported in Kubernetes manifests".into(),
+                ));
+            }
+        };
+        self.stack.push(if map {
+            Frame::Map {
+                map: Map::new(),
+                pointer,
+                anchor,
+                start: span,
+                key,
+                pending: None,
+            }
+        } else {
+            Frame::Seq {
+                items: Vec::new(),
+                pointer,
+                anchor,
+                start: span,
+                key,
+            }
+        });
+        Ok(())
+    }
+
+    fn end(&mut self, span: Span) -> Result<(), LoadError> {
+        let Some(frame) = self.stack.pop() else {
+            return Ok(());
+        };
+        let (value, pointer, anchor, start, key) = match frame {
+            Frame::Seq {
+                items,
+                pointer,
+                anchor,
+                start,
+                key,
+            } => (Value::Array(items), pointer, anchor, start, key),
+            Frame::Map {
+                map,
+                pointer,
+                anchor,
+                start,
+                key,
+                ..
+            } => (Value::Object(map), pointer, anchor, start, key),
+        };
+        let end = if span.end > start.start {
+            span.end
+        } else {
+            start.end
+        };
+        self.spans.insert(
+            pointer,
+            NodeSpan {
+                key,
+                value: Span {
+                    start: start.start,
+                    end,
+                },
+            },
+        );
+        self.attach(value, anchor)
+    }
+
+    fn alias(&mut self, id: usize, span: Span) -> Result<(), LoadError> {
+        let Some(n) = self.anchors.get(&id).map(|(_, n)| *n) else {
+            return Err(Self::err(
+                LoadErrorKind::Unsupported,
+                span,
+                "alias to an unknown anchor".into(),
+            ));
+        };
+        self.count_alias(n, span)?;
+        let value = self
+            .anchors
+            .get(&id)
+            .map(|(v, _)| v.clone())
+            .unwrap_or(Value::Null);
+        if let Some(Frame::Map { pending, map, .. }) = self.stack.last_mut() {
+            if pending.is_none() {
+                let key = match &value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                if map.contains_key(&key) {
+                    return Err(Self::err(
+                        LoadErrorKind::DuplicateKey,
+                        span,
+                        format!("duplicate key `{key}` in this mapping"),
+                    ));
+                }
+                *pending = Some((key, span));
+                return Ok(());
+            }
+        }
+        if let Some((pointer, key)) = self.child_slot() {
+            self.spans.insert(pointer, NodeSpan { key, value: span });
+        }
+        self.attach(value, 0)
+    }
+}
+
+/// YAML 1.2 core-schema resolution of a plain scalar.
+pub fn resolve_plain(text: &str) -> Value {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
+        "true" | "True" | "TRUE" => return Value::Bool(true),
+        "false" | "False" | "FALSE" => return Value::Bool(false),
+        _ => {}
+    }
+    let bytes = text.as_bytes();
+    let first = bytes[0];
+    if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
+        if let Some(hex) = text.strip_prefix("0x") {
+            if let Ok(i) = i64::from_str_radix(hex, 16) {
+                return Value::Number(i.into());
+            }
+        }
+        if let Some(oct) = text.strip_prefix("0o") {
+            if let Ok(i) = i64::from_str_radix(oct, 8) {
+                return Value::Number(i.into());
+            }
+        }
+        let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            if let Ok(i) = text.parse::<i64>() {
+                return Value::Number(i.into());
+            }
+            if let Ok(u) = text.parse::<u64>() {
+                return Value::Number(u.into());
+            }
+        }
+        if is_yaml12_float(text) {
+            if let Ok(f) = text.parse::<f64>() {
+                if let Some(n) = Number::from_f64(f) {
+                    return Value::Number(n);
+                }
+            }
+        }
+    }
+    Value::String(text.to_string())
+}
+
+/// `[-+]? ( \. [0-9]+ | [0-9]+ ( \. [0-9]* )? ) ( [eE] [-+]? [0-9]+ )?` (YAML 1.2 core schema).
+fn is_yaml12_float(text: &str) -> bool {
+    let s = text.strip_prefix(['-', '+']).unwrap_or(text);
+    let (mantissa, exp) = match s.find(['e', 'E']) {
+        Some(i) => (&s[..i], Some(&s[i + 1..])),
+        None => (s, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((int, frac)) => {
+            (int.is_empty() && !frac.is_empty() || !int.is_empty())
+                && int.bytes().all(|b| b.is_ascii_digit())
+                && frac.bytes().all(|b| b.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
+        !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit())
+    });
+    mantissa_ok && exp_ok
+}
+
+/// Read every document of a YAML (or JSON) stream with spans.
+pub fn load_str(src: &str, limits: Limits) -> Result<Vec<LocatedDoc>, LoadError> {
+    let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let mut parser = Parser::new_from_str(src).keep_tags(true);
+    let mut docs = Vec::new();
+    let mut builder = Builder::new(limits);
+    let mut in_doc = false;
+    while let Some(next) = parser.next_event() {
+        let (event, raw) = next.map_err(|e| {
+            let m = e.marker();
+            let p = Pos {
+                line: m.line() as u32,
+                col: m.col() as u32 + 1,
+            };
+            LoadError {
+                message: format!("not valid YAML: {}", e.info()),
+                span: Span { start: p, end: p },
+                kind: LoadErrorKind::Syntax,
+            }
+        })?;
+        let span = Span::from_raw(&raw);
+        match event {
+            Event::DocumentStart(_) => {
+                in_doc = true;
+                let used = builder.nodes;
+                builder = Builder::new(limits);
+                builder.nodes = used;
+            }
+            Event::DocumentEnd => {
+                if in_doc {
+                    in_doc = false;
+                    let mut fresh = Builder::new(limits);
+                    fresh.nodes = builder.nodes;
+                    let b = std::mem::replace(&mut builder, fresh);
+                    docs.push(LocatedDoc {
+                        value: b.root.unwrap_or(Value::Null),
+                        spans: b.spans,
+                        ambiguous_scalars: b.ambiguous,
+                    });
+                    if docs.len() > limits.max_documents {
+                        return Err(LoadError {
+                            message: format!(
+                                "more than {} documents in one file",
+                                limits.max_documents
+                            ),
+                            span,
+                            kind: LoadErrorKind::TooManyNodes,
+                        });
+                    }
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let tagged_str = tag.as_ref().is_some_and(|t| t.suffix == "str");
+                builder.scalar(text, style, anchor, tagged_str, span)?;
+            }
+            Event::SequenceStart(anchor, _) => builder.start(false, anchor, span)?,
+            Event::MappingStart(anchor, _) => builder.start(true, anchor, span)?,
+            Event::SequenceEnd | Event::MappingEnd => builder.end(span)?,
+            Event::Alias(id) => builder.alias(id, span)?,
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+    }
+    Ok(docs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_of_keys_and_values_across_documents() {
+        let src =
+            "kind: Service\n---\nkind: Rollout\nspec:\n  steps:\n  - pause:\n      duration: 10x\n";
+        let docs = load_str(src, Limits::default()).unwrap();
+        assert_eq!(docs.len(), 2);
+        let d = &docs[1];
+        let s = d.spans["/spec/steps/0/pause/duration"];
+        assert_eq!(s.value.start, Pos { line: 7, col: 17 });
+        assert_eq!(s.key.unwrap().start, Pos { line: 7, col: 7 });
+        assert_eq!(d.value["spec"]["steps"][0]["pause"]["duration"], "10x");
+    }
+
+    #[test]
+    fn resolves_yaml12_core_schema() {
+        let docs = load_str(
+            "a: yes\nb: 10\nc: '10'\nd: 1.5\ne: ~\nf: true\ng: 0x1F\nh: !!str 5\n",
+            Limits::default(),
+        )
+        .unwrap();
+        let v = &docs[0].value;
+        assert_eq!(v["a"], "yes");
+        assert_eq!(v["b"], 10);
+        assert_eq!(v["c"], "10");
+        assert_eq!(v["d"], 1.5);
+        assert!(v["e"].is_null());
+        assert_eq!(v["f"], true);
+        assert_eq!(v["g"], 31);
+        assert_eq!(v["h"], "5");
+        let ambiguous: Vec<_> = docs[0]
+            .ambiguous_scalars
+            .iter()
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(ambiguous, ["/a"]);
+    }
+
+    #[test]
+    fn duplicate_keys_are_errors() {
+        let err = load_str("a: 1\nb: 2\na: 3\n", Limits::default()).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        assert_eq!(err.span.start, Pos { line: 3, col: 1 });
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let src = "[".repeat(100_000);
+        let err = load_str(&src, Limits::default()).unwrap_err();
+        assert!(matches!(
+            err.kind,
+            LoadErrorKind::TooDeep | LoadErrorKind::Syntax
+        ));
+        let block: String = (0..100_000)
+            .map(|i| format!("{}- \n", " ".repeat(i % 2)))
+            .collect();
+        let _ = load_str(&block, Limits::default());
+    }
+
+    #[test]
+    fn alias_bombs_are_stopped() {
+        let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        let mut prev = 'a';
+        for c in 'b'..='j' {
+            src.push_str(&format!("{c}: &{c} [*{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}, *{prev}]\n"));
+            prev = c;
+        }
+        let err = load_str(&src, Limits::default()).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+        assert!(err.message.contains("alias"));
+    }
+
+    #[test]
+    fn json_and_bom_and_crlf() {
+        let docs = load_str(
+            "\u{feff}{\r\n  \"a\": [1, \"x\"]\r\n}\r\n",
+            Limits::default(),
+        )
+        .unwrap();
+        assert_eq!(docs[0].value["a"][1], "x");
+        assert_eq!(docs[0].spans["/a/1"].value.start, Pos { line: 2, col: 12 });
+    }
+
+    #[test]
+    fn empty_documents_are_null() {
+        let docs = load_str("---\n---\na: 1\n", Limits::default()).unwrap();
+        assert_eq!(docs.len(), 2);
+        assert!(docs[0].value.is_null());
+    }
+}
