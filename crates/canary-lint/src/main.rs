@@ -1,1 +1,20 @@
-fn main() {}
+//! The `canary-lint` binary: parse arguments, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use canary_lint::cli::{Cli, run};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    // anstream strips the colours when stdout is not a terminal (or NO_COLOR is set).
+    let mut stdout = anstream::stdout();
+    match run(&cli, &mut stdout, true) {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(err) => {
+            let err = anyhow::Error::from(err);
+            eprintln!("canary-lint: error: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,656 @@
+//! From a validated spec to the typed objects of a migration. Pure: no I/O, no text.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
+use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde_json::{json, Value};
+
+use crate::ladder::{recommended_status_timeout, Ladder, LadderBudget, TimelineStep};
+use crate::model::analysis::{
+    arg_placeholders, AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric,
+    PrometheusMetric,
+};
+use crate::model::monitoring::{PrometheusRuleSpec, Rule, RuleGroup, MONITORING_API_VERSION};
+use crate::model::newrelic::{
+    DashboardPage, DashboardWidget, Nrql, NrqlExpiration, NrqlQuery, NrqlSignal, NrqlTerm,
+    RawConfiguration, Visualization, WidgetLayout,
+};
+use crate::model::rollout::{
+    AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy, NginxTrafficRouting,
+    ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting, ARGO_API_VERSION,
+};
+use crate::model::values::{parse_go_duration, DurationString, IntOrString};
+use crate::model::{
+    AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout,
+    Service,
+};
+use crate::spec::{known_args, CanarySpec, MetricSpec, NoData, Provider, Routing};
+
+/// The lint rule code for "basic canary weight far from setWeight"; the generator writes an
+/// acknowledged suppression for it when the spec asks for such a ladder.
+pub const EFFECTIVE_WEIGHT_RULE: &str = "CL1001";
+/// Percentage points between setWeight and the real pod share above which both tools warn.
+pub const EFFECTIVE_WEIGHT_TOLERANCE: f64 = 10.0;
+
+/// Every object a migration needs, built from one spec.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bundle {
+    /// The spec it came from (after command-line overrides).
+    pub spec: CanarySpec,
+    /// The Rollout.
+    pub rollout: Rollout,
+    /// The AnalysisTemplate with the gates.
+    pub analysis_template: AnalysisTemplate,
+    /// Service the controller pins to the stable ReplicaSet.
+    pub stable_service: Service,
+    /// Service the controller pins to the canary ReplicaSet.
+    pub canary_service: Service,
+    /// Rollouts verbs for the CI deployer.
+    pub role: Role,
+    /// Binds the Role to the CI ServiceAccount.
+    pub role_binding: RoleBinding,
+    /// Prometheus only: canary-aborted and metrics-missing alerts.
+    pub prometheus_rule: Option<PrometheusRule>,
+    /// New Relic alert that pages when a canary aborts.
+    pub alert: NrqlCondition,
+    /// Dashboard holding the canary tiles.
+    pub dashboard: Dashboard,
+    /// The CI deploy workflow, as the YAML's JSON value.
+    pub workflow: Value,
+    /// CI numbers.
+    pub ci: CiPlan,
+    /// The ladder timeline.
+    pub timeline: Vec<TimelineStep>,
+    /// The budget a status timeout must cover.
+    pub budget: LadderBudget,
+    /// Things an operator must do or know, printed loudly and written into the runbook.
+    pub notices: Vec<String>,
+    /// setWeight steps whose real pod share is far from the weight (basic canary only).
+    pub approximate_weights: Vec<ApproximateWeight>,
+}
+
+/// A setWeight that a basic canary cannot honour closely.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ApproximateWeight {
+    /// Index of the step in the Rollout.
+    pub step: usize,
+    /// The weight asked for.
+    pub weight: i32,
+    /// Canary pods.
+    pub canary: i32,
+    /// Stable pods.
+    pub stable: i32,
+}
+
+impl ApproximateWeight {
+    /// e.g. `setWeight 10 runs 1 canary + 2 stable pods (33% of pods)`.
+    pub fn describe(&self) -> String {
+        let total = self.canary + self.stable;
+        let pct = if total == 0 { 0.0 } else { 100.0 * f64::from(self.canary) / f64::from(total) };
+        format!(
+            "setWeight {} runs {} canary + {} stable pods ({:.0}% of pods)",
+            self.weight, self.canary, self.stable, pct
+        )
+    }
+}
+
+/// Numbers for the CI step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CiPlan {
+    /// `kubectl argo rollouts status --timeout`, seconds.
+    pub status_timeout_secs: u64,
+    /// The job's `timeout-minutes`, above the status timeout.
+    pub job_timeout_minutes: u64,
+}
+
+/// Names of generated objects.
+pub struct Names;
+
+impl Names {
+    /// Stable Service.
+    pub fn stable_service(app: &str) -> String {
+        format!("{app}-stable")
+    }
+    /// Canary Service.
+    pub fn canary_service(app: &str) -> String {
+        format!("{app}-canary")
+    }
+    /// AnalysisTemplate.
+    pub fn template(app: &str) -> String {
+        format!("{app}-canary-analysis")
+    }
+    /// CI Role and RoleBinding.
+    pub fn role(app: &str) -> String {
+        format!("{app}-ci-deployer-rollouts")
+    }
+}
+
+fn meta(name: &str, namespace: &str, app: &str) -> ObjectMeta {
+    ObjectMeta {
+        name: Some(name.to_string()),
+        namespace: Some(namespace.to_string()),
+        labels: Some(BTreeMap::from([
+            ("app.kubernetes.io/name".to_string(), app.to_string()),
+            ("app.kubernetes.io/part-of".to_string(), "canary".to_string()),
+            ("app.kubernetes.io/managed-by".to_string(), "canary-gen".to_string()),
+        ])),
+        ..Default::default()
+    }
+}
+
+/// Format a threshold the shortest way (`0.05`, `1`).
+pub fn number(v: f64) -> String {
+    format!("{v}")
+}
+
+/// The expr condition for a gate. Prometheus vectors are guarded against empty results and NaN
+/// (Argo docs "Empty array" and "NaN and Infinity"; argo-rollouts#1466, PR #1481, PR #977);
+/// New Relic results are a map keyed by the `AS 'value'` alias, null when there is no data.
+pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
+    let (op, threshold) = match (metric.max, metric.min) {
+        (Some(max), _) => ("<=", max),
+        (None, Some(min)) => (">=", min),
+        (None, None) => ("<=", 0.0),
+    };
+    let t = number(threshold);
+    match (provider, metric.no_data) {
+        (Provider::Prometheus, NoData::Pass) => {
+            format!("len(result) == 0 || isNaN(result[0]) || result[0] {op} {t}")
+        }
+        (Provider::Prometheus, NoData::Fail) => {
+            format!("len(result) > 0 && !isNaN(result[0]) && result[0] {op} {t}")
+        }
+        (Provider::Newrelic, NoData::Pass) => format!("result.value == nil || result.value {op} {t}"),
+        (Provider::Newrelic, NoData::Fail) => format!("result.value != nil && result.value {op} {t}"),
+    }
+}
+
+fn analysis_template(spec: &CanarySpec) -> AnalysisTemplate {
+    let provider = spec.provider.use_;
+    let app = &spec.app.name;
+    let mut used: Vec<String> = Vec::new();
+    let metrics = spec
+        .metrics
+        .iter()
+        .map(|m| {
+            let query = match provider {
+                Provider::Prometheus => m.prometheus.as_ref(),
+                Provider::Newrelic => m.newrelic.as_ref(),
+            }
+            .map(|q| q.query.clone())
+            .unwrap_or_default();
+            for (name, _) in arg_placeholders(&query) {
+                if !used.contains(&name) {
+                    used.push(name);
+                }
+            }
+            let provider_block = match provider {
+                Provider::Prometheus => MetricProvider {
+                    prometheus: Some(PrometheusMetric {
+                        address: Some("{{args.prometheus-address}}".to_string()),
+                        query,
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                },
+                Provider::Newrelic => MetricProvider {
+                    new_relic: Some(NewRelicMetric {
+                        profile: Some(spec.provider.newrelic.profile.clone()),
+                        query,
+                        timeout: None,
+                    }),
+                    ..Default::default()
+                },
+            };
+            Metric {
+                name: m.name.clone(),
+                interval: Some(DurationString(spec.analysis.interval.clone())),
+                initial_delay: spec
+                    .analysis
+                    .initial_delay
+                    .as_ref()
+                    .filter(|d| parse_go_duration(d).is_ok_and(|s| s > 0))
+                    .map(|d| DurationString(d.clone())),
+                count: Some(IntOrString::Int(spec.analysis.count)),
+                success_condition: Some(success_condition(m, provider)),
+                failure_limit: Some(IntOrString::Int(spec.analysis.failure_limit)),
+                provider: provider_block,
+                ..Default::default()
+            }
+        })
+        .collect();
+    used.sort();
+    let mut args: Vec<Argument> = used
+        .into_iter()
+        .map(|name| Argument {
+            name,
+            ..Default::default()
+        })
+        .collect();
+    if provider == Provider::Prometheus {
+        args.push(Argument {
+            name: "prometheus-address".to_string(),
+            value: Some(spec.provider.prometheus.address.clone()),
+            value_from: None,
+        });
+    }
+    AnalysisTemplate {
+        api_version: ARGO_API_VERSION.to_string(),
+        kind: "AnalysisTemplate".to_string(),
+        metadata: meta(&Names::template(app), &spec.app.namespace, app),
+        spec: AnalysisTemplateSpec {
+            args: Some(args),
+            metrics,
+            ..Default::default()
+        },
+    }
+}
+
+fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
+    let app = &spec.app;
+    let values = known_args(spec);
+    let step_args: Vec<AnalysisRunArgument> = template
+        .spec
+        .args
+        .iter()
+        .flatten()
+        .filter(|a| a.value.is_none() && a.value_from.is_none())
+        .map(|a| AnalysisRunArgument {
+            name: a.name.clone(),
+            value: values.get(a.name.as_str()).cloned(),
+            value_from: None,
+        })
+        .collect();
+    let mut steps = Vec::new();
+    for rung in &spec.ladder {
+        steps.push(CanaryStep::set_weight(rung.weight));
+        if let Some(p) = rung.pause.as_deref().and_then(|p| parse_go_duration(p).ok()) {
+            steps.push(CanaryStep::pause_for(p));
+        }
+        if rung.analysis {
+            steps.push(CanaryStep {
+                analysis: Some(RolloutAnalysis {
+                    templates: vec![AnalysisTemplateRef {
+                        template_name: template.metadata.name.clone().unwrap_or_default(),
+                        cluster_scope: None,
+                    }],
+                    args: (!step_args.is_empty()).then(|| step_args.clone()),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+    }
+    let traffic_routing = match (spec.traffic.routing, &spec.traffic.nginx) {
+        (Routing::Nginx, Some(nginx)) => Some(TrafficRouting {
+            nginx: Some(NginxTrafficRouting {
+                stable_ingress: Some(nginx.stable_ingress.clone()),
+                annotation_prefix: nginx.annotation_prefix.clone(),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        _ => None,
+    };
+    Rollout {
+        api_version: ARGO_API_VERSION.to_string(),
+        kind: "Rollout".to_string(),
+        metadata: meta(&app.name, &app.namespace, &app.name),
+        spec: RolloutSpec {
+            replicas: Some(app.replicas),
+            selector: Some(LabelSelector {
+                match_labels: Some(app.pod_labels.clone()),
+                ..Default::default()
+            }),
+            workload_ref: Some(ObjectRef {
+                api_version: Some("apps/v1".to_string()),
+                kind: Some("Deployment".to_string()),
+                name: app.deployment_name().to_string(),
+                scale_down: Some(app.scale_down.as_str().to_string()),
+            }),
+            strategy: RolloutStrategy {
+                canary: Some(CanaryStrategy {
+                    canary_service: Some(Names::canary_service(&app.name)),
+                    stable_service: Some(Names::stable_service(&app.name)),
+                    traffic_routing,
+                    steps: Some(steps),
+                    ..Default::default()
+                }),
+                blue_green: None,
+            },
+            ..Default::default()
+        },
+    }
+}
+
+fn service(spec: &CanarySpec, name: String) -> Service {
+    let app = &spec.app;
+    Service {
+        metadata: meta(&name, &app.namespace, &app.name),
+        spec: Some(ServiceSpec {
+            selector: Some(app.pod_labels.clone()),
+            ports: Some(vec![ServicePort {
+                name: Some(app.port.name.clone()),
+                port: app.port.port,
+                protocol: Some("TCP".to_string()),
+                target_port: Some(IntOrString::String(app.port.name.clone())),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
+fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
+    let app = &spec.app;
+    let name = Names::role(&app.name);
+    let rule = |groups: &[&str], resources: &[&str], names: Option<Vec<String>>, verbs: &[&str]| PolicyRule {
+        api_groups: Some(groups.iter().map(|s| s.to_string()).collect()),
+        resources: Some(resources.iter().map(|s| s.to_string()).collect()),
+        resource_names: names,
+        verbs: verbs.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    };
+    let role = Role {
+        metadata: meta(&name, &app.namespace, &app.name),
+        rules: Some(vec![
+            rule(&["argoproj.io"], &["rollouts"], None, &["get", "list", "watch", "update", "patch"]),
+            rule(&["argoproj.io"], &["analysisruns", "analysistemplates"], None, &["get", "list", "watch"]),
+            rule(
+                &["apps"],
+                &["deployments"],
+                Some(vec![app.deployment_name().to_string()]),
+                &["get", "update", "patch"],
+            ),
+            rule(&["apps"], &["replicasets"], None, &["get", "list", "watch"]),
+            rule(&[""], &["pods"], None, &["get", "list", "watch"]),
+        ]),
+    };
+    let binding = RoleBinding {
+        metadata: meta(&name, &app.namespace, &app.name),
+        role_ref: RoleRef {
+            api_group: "rbac.authorization.k8s.io".to_string(),
+            kind: "Role".to_string(),
+            name: name.clone(),
+        },
+        subjects: Some(vec![Subject {
+            kind: "ServiceAccount".to_string(),
+            name: spec.ci.service_account.clone(),
+            namespace: Some(app.namespace.clone()),
+            ..Default::default()
+        }]),
+    };
+    (role, binding)
+}
+
+fn prometheus_rule(spec: &CanarySpec) -> PrometheusRule {
+    let app = &spec.app;
+    let ns_label = spec.provider.namespace_label.as_str();
+    let job = &spec.provider.prometheus.job;
+    let annotations = |summary: String, description: String| {
+        let mut a = BTreeMap::from([
+            ("summary".to_string(), summary),
+            ("description".to_string(), description),
+        ]);
+        if let Some(url) = &spec.alerts.runbook_url {
+            a.insert("runbook_url".to_string(), url.clone());
+        }
+        Some(a)
+    };
+    let labels = |severity: &str| {
+        Some(BTreeMap::from([
+            ("severity".to_string(), severity.to_string()),
+            ("rollout".to_string(), app.name.clone()),
+        ]))
+    };
+    PrometheusRule {
+        api_version: MONITORING_API_VERSION.to_string(),
+        kind: "PrometheusRule".to_string(),
+        metadata: meta(&format!("{}-canary", app.name), &app.namespace, &app.name),
+        spec: PrometheusRuleSpec {
+            groups: vec![RuleGroup {
+                name: format!("{}-canary", app.name),
+                interval: None,
+                rules: vec![
+                    Rule {
+                        alert: Some("CanaryAborted".to_string()),
+                        expr: Some(IntOrString::String(format!(
+                            "max(rollout_info{{{ns_label}=\"{}\",name=\"{}\",phase=\"Abort\"}}) > 0",
+                            app.namespace, app.name
+                        ))),
+                        for_: Some("1m".to_string()),
+                        labels: labels("page"),
+                        annotations: annotations(
+                            format!("{} canary aborted and rolled back", app.name),
+                            "An analysis gate failed (or someone ran abort); traffic is back on the stable ReplicaSet. The new image was rejected.".to_string(),
+                        ),
+                        ..Default::default()
+                    },
+                    Rule {
+                        alert: Some("CanaryAnalysisMetricsMissing".to_string()),
+                        expr: Some(IntOrString::String(format!("absent(up{{job=\"{job}\"}})"))),
+                        for_: Some("10m".to_string()),
+                        labels: labels("warning"),
+                        annotations: annotations(
+                            format!("no `up` series for job {job}: the canary gates measure nothing"),
+                            "The AnalysisTemplate queries select this job. Without its series the gates see empty results.".to_string(),
+                        ),
+                        ..Default::default()
+                    },
+                ],
+            }],
+        },
+    }
+}
+
+fn alert(spec: &CanarySpec) -> NrqlCondition {
+    let app = &spec.app;
+    NrqlCondition {
+        name: format!("{} canary aborted", app.name),
+        enabled: Some(true),
+        description: Some(format!(
+            "The Argo Rollouts canary of {} in {} aborted: an analysis gate failed or an operator aborted it, and traffic went back to the stable ReplicaSet.",
+            app.name, app.namespace
+        )),
+        runbook_url: spec.alerts.runbook_url.clone(),
+        title_template: None,
+        nrql: Nrql {
+            query: format!(
+                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {} = '{}' AND phase = 'Abort'",
+                app.name,
+                spec.provider.namespace_label.as_str(),
+                app.namespace
+            ),
+            data_account_id: None,
+        },
+        terms: vec![NrqlTerm {
+            priority: Some("CRITICAL".to_string()),
+            operator: Some("ABOVE".to_string()),
+            threshold: Some(0.0),
+            threshold_duration: Some(60),
+            threshold_occurrences: Some("AT_LEAST_ONCE".to_string()),
+        }],
+        signal: Some(NrqlSignal {
+            aggregation_window: Some(60),
+            aggregation_method: Some("EVENT_FLOW".to_string()),
+            aggregation_delay: Some(120),
+            fill_option: Some("NONE".to_string()),
+            ..Default::default()
+        }),
+        expiration: Some(NrqlExpiration {
+            expiration_duration: Some(600),
+            open_violation_on_expiration: Some(false),
+            close_violations_on_expiration: Some(true),
+            ignore_on_expected_termination: None,
+        }),
+        violation_time_limit_seconds: Some(86_400),
+        value_function: None,
+    }
+}
+
+/// The canary tiles, also used to upsert them into an existing dashboard.
+pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
+    let app = &spec.app;
+    let ns = spec.provider.namespace_label.as_str();
+    let account = spec.provider.newrelic.account_id;
+    let tile = |column: i64, title: String, query: String| DashboardWidget {
+        title,
+        layout: Some(WidgetLayout { column, row: 1, width: 6, height: 3 }),
+        visualization: Some(Visualization { id: "viz.table".to_string() }),
+        raw_configuration: Some(RawConfiguration {
+            nrql_queries: Some(vec![NrqlQuery {
+                account_id: None,
+                account_ids: Some(vec![account]),
+                query,
+            }]),
+            other: BTreeMap::from([("platformOptions".to_string(), json!({"ignoreTimeRange": false}))]),
+        }),
+        linked_entity_guids: None,
+    };
+    vec![
+        tile(
+            1,
+            format!("Canary — {} rollout phase", app.name),
+            format!(
+                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {ns} = '{}' FACET phase, strategy SINCE 1 day ago",
+                app.name, app.namespace
+            ),
+        ),
+        tile(
+            7,
+            format!("Canary — {} analysis outcome", app.name),
+            format!(
+                "SELECT uniqueCount(name) FROM Metric WHERE metricName = 'analysis_run_info' AND name LIKE '{}-%' AND {ns} = '{}' FACET phase SINCE 1 day ago",
+                app.name, app.namespace
+            ),
+        ),
+    ]
+}
+
+fn dashboard(spec: &CanarySpec) -> Dashboard {
+    Dashboard {
+        name: format!("{} canary", spec.app.name),
+        description: Some(format!("Argo Rollouts canary outcomes for {}", spec.app.name)),
+        permissions: Some("PUBLIC_READ_ONLY".to_string()),
+        pages: vec![DashboardPage {
+            name: "Canary".to_string(),
+            description: None,
+            guid: None,
+            widgets: canary_tiles(spec),
+        }],
+        variables: None,
+    }
+}
+
+/// The release asset URL of the kubectl plugin.
+pub fn plugin_url(version: &str) -> String {
+    format!("https://github.com/argoproj/argo-rollouts/releases/download/{version}/kubectl-argo-rollouts-linux-amd64")
+}
+
+fn workflow(spec: &CanarySpec, ci: &CiPlan) -> Value {
+    let app = &spec.app;
+    let install = format!(
+        "mkdir -p \"$HOME/.local/bin\"\ncurl -sSfL -o \"$HOME/.local/bin/kubectl-argo-rollouts\" {}\nchmod +x \"$HOME/.local/bin/kubectl-argo-rollouts\"\necho \"$HOME/.local/bin\" >> \"$GITHUB_PATH\"\n",
+        plugin_url(&spec.ci.plugin_version)
+    );
+    let kubeconfig = "mkdir -p \"$HOME/.kube\"\nprintf '%s' \"$KUBECONFIG_B64\" | base64 -d > \"$HOME/.kube/config\"\nchmod 600 \"$HOME/.kube/config\"\n";
+    json!({
+        "name": format!("deploy {} (canary)", app.name),
+        "on": {
+            "workflow_call": {
+                "inputs": {"image": {"description": "image reference to roll out", "required": true, "type": "string"}},
+                "secrets": {"KUBECONFIG_B64": {"description": "base64 kubeconfig of the ci-deployer ServiceAccount", "required": true}}
+            }
+        },
+        "jobs": {
+            "deploy": {
+                "runs-on": "ubuntu-latest",
+                "timeout-minutes": ci.job_timeout_minutes,
+                "steps": [
+                    {"name": "Write kubeconfig", "env": {"KUBECONFIG_B64": "${{ secrets.KUBECONFIG_B64 }}"}, "run": kubeconfig},
+                    {"name": "Install kubectl-argo-rollouts", "run": install},
+                    {"name": "Set the canary image", "run": format!(
+                        "kubectl argo rollouts set image {} {}=\"${{IMAGE}}\" -n {}\n", app.name, app.container, app.namespace),
+                     "env": {"IMAGE": "${{ inputs.image }}"}},
+                    {"name": "Wait for the canary ladder", "run": format!(
+                        "kubectl argo rollouts status {} -n {} --timeout={}s\n", app.name, app.namespace, ci.status_timeout_secs)}
+                ]
+            }
+        }
+    })
+}
+
+/// Build every object. The spec must have passed `spec::validate`.
+pub fn build(spec: &CanarySpec) -> Bundle {
+    let analysis_template = analysis_template(spec);
+    let rollout = rollout(spec, &analysis_template);
+    let readiness = parse_go_duration(&spec.readiness_allowance).unwrap_or(60);
+    let template_name = analysis_template.metadata.name.clone();
+    let lookup = |r: &AnalysisTemplateRef| (Some(&r.template_name) == template_name.as_ref()).then_some(&analysis_template);
+    let ladder = Ladder::new(&rollout, &lookup, readiness);
+    let timeline = ladder.timeline();
+    let budget = ladder.budget();
+    let status_timeout_secs = recommended_status_timeout(&budget);
+    let ci = CiPlan {
+        status_timeout_secs,
+        job_timeout_minutes: status_timeout_secs.div_ceil(60) + 10,
+    };
+    let (role, role_binding) = rbac(spec);
+    let mut notices = Vec::new();
+    let mut approximate_weights = Vec::new();
+    if spec.traffic.routing == Routing::None {
+        for step in &timeline {
+            if let Some(split) = step.split {
+                if (split.canary_percent() - f64::from(step.weight)).abs() > EFFECTIVE_WEIGHT_TOLERANCE {
+                    approximate_weights.push(ApproximateWeight {
+                        step: step.index,
+                        weight: step.weight,
+                        canary: split.canary,
+                        stable: split.stable,
+                    });
+                }
+            }
+        }
+        if !approximate_weights.is_empty() {
+            let list: Vec<String> = approximate_weights.iter().map(ApproximateWeight::describe).collect();
+            notices.push(format!(
+                "without traffic routing the weight is approximated by pod counts with {} replicas: {}. Use --traffic nginx for exact weights.",
+                spec.app.replicas,
+                list.join("; ")
+            ));
+        }
+    }
+    if let (Routing::Nginx, Some(nginx)) = (spec.traffic.routing, &spec.traffic.nginx) {
+        notices.push(format!(
+            "ACTION REQUIRED: Argo Rollouts requires Ingress `{}` in namespace {} to route to the stable Service: change its backend to service `{}` port `{}` (or {}) before applying the Rollout, or the Rollout goes InvalidSpec (\"ingress `{}` has no rules using service {} backend\").",
+            nginx.stable_ingress,
+            spec.app.namespace,
+            Names::stable_service(&spec.app.name),
+            spec.app.port.name,
+            spec.app.port.port,
+            nginx.stable_ingress,
+            Names::stable_service(&spec.app.name),
+        ));
+    }
+    Bundle {
+        spec: spec.clone(),
+        stable_service: service(spec, Names::stable_service(&spec.app.name)),
+        canary_service: service(spec, Names::canary_service(&spec.app.name)),
+        prometheus_rule: (spec.provider.use_ == Provider::Prometheus).then(|| prometheus_rule(spec)),
+        alert: alert(spec),
+        dashboard: dashboard(spec),
+        workflow: workflow(spec, &ci),
+        ci,
+        timeline,
+        budget,
+        notices,
+        approximate_weights,
+        rollout,
+        analysis_template,
+        role,
+        role_binding,
+    }
+}

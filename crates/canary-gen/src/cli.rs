@@ -1,0 +1,290 @@
+//! The `canary-gen` command line.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+
+use crate::bundle::{build, canary_tiles, Bundle};
+use crate::model::values::format_go_duration;
+use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
+use crate::render::{manifest_stream, render, RenderedFile};
+use crate::spec::{
+    default_spec, load_spec, schema, validate, LoadedSpec, Overrides, Provider, Routing,
+    DEFAULT_SPEC_TEXT,
+};
+
+/// Render an Argo Rollouts canary migration from one spec.
+#[derive(Debug, Parser)]
+#[command(name = "canary-gen", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render the migration: manifests to stdout, or every file under --out-dir.
+    Render(RenderArgs),
+    /// Print a commented starting spec (the built-in default).
+    Init,
+    /// Print the ladder as a timeline with the CI timeout it needs.
+    Plan(SpecArgs),
+    /// Show how committed files differ from a fresh render; exit 1 when stale.
+    Diff(DiffArgs),
+    /// Print the JSON Schema of canary.yaml.
+    Schema,
+    /// Print a man page (roff).
+    Man,
+    /// Print shell completions.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// Which spec, and the flags that override it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SpecArgs {
+    /// The spec; the built-in default (instant-api) when absent.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Metrics provider for the AnalysisTemplate (overrides provider.use).
+    #[arg(long, value_enum)]
+    pub provider: Option<Provider>,
+    /// Traffic routing (overrides traffic.routing).
+    #[arg(long, value_enum)]
+    pub traffic: Option<Routing>,
+    /// The live Ingress nginx routing clones (overrides traffic.nginx.stableIngress).
+    #[arg(long, value_name = "NAME")]
+    pub stable_ingress: Option<String>,
+}
+
+/// `render` arguments.
+#[derive(Debug, Args)]
+pub struct RenderArgs {
+    /// Spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// Write the whole tree here instead of printing manifests.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Upsert the canary tiles into this existing dashboard JSON (relative to --out-dir)
+    /// instead of writing a separate dashboard file.
+    #[arg(long, value_name = "FILE", requires = "out_dir")]
+    pub upsert_dashboard: Option<String>,
+}
+
+/// `diff` arguments.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Spec and overrides.
+    #[command(flatten)]
+    pub spec: SpecArgs,
+    /// The directory the tree was rendered into.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
+}
+
+/// A failure with the exit code it maps to.
+#[derive(Debug)]
+pub struct Failure {
+    /// Printed to stderr.
+    pub message: String,
+    /// Process exit code.
+    pub code: i32,
+}
+
+fn fail(message: impl Into<String>) -> Failure {
+    Failure {
+        message: message.into(),
+        code: 2,
+    }
+}
+
+fn styled() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Load, override and validate the spec.
+pub fn load(args: &SpecArgs) -> Result<LoadedSpec, Failure> {
+    let loaded = match &args.config {
+        None => default_spec(),
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                fail(format!("error: cannot read {}: {e}\nhelp: `canary-gen init > canary.yaml` writes a starting spec", path.display()))
+            })?;
+            load_spec(&path.display().to_string(), &text)
+        }
+    };
+    let mut loaded = loaded.map_err(|e| fail(e.render(styled())))?;
+    Overrides {
+        provider: args.provider,
+        routing: args.traffic,
+        stable_ingress: args.stable_ingress.clone(),
+    }
+    .apply(&mut loaded);
+    validate(&loaded).map_err(|e| fail(e.render(styled())))?;
+    Ok(loaded)
+}
+
+fn bundle_and_files(args: &SpecArgs) -> Result<(Bundle, Vec<RenderedFile>), Failure> {
+    let loaded = load(args)?;
+    let bundle = build(&loaded.spec);
+    let files = render(&bundle).map_err(|e| fail(format!("error: {e}")))?;
+    Ok((bundle, files))
+}
+
+fn print_notices(bundle: &Bundle, err: &mut dyn Write) {
+    for n in &bundle.notices {
+        let _ = writeln!(err, "warning: {n}");
+    }
+}
+
+/// Run a command, writing to the given streams. Returns the exit code.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Failure> {
+    let io = |e: std::io::Error| fail(format!("error: cannot write output: {e}"));
+    match cli.command {
+        Command::Init => {
+            out.write_all(DEFAULT_SPEC_TEXT.as_bytes()).map_err(io)?;
+            Ok(0)
+        }
+        Command::Schema => {
+            let text = serde_json::to_string_pretty(&schema()).map_err(|e| fail(e.to_string()))?;
+            writeln!(out, "{text}").map_err(io)?;
+            Ok(0)
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command()).render(out).map_err(io)?;
+            Ok(0)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "canary-gen", out);
+            Ok(0)
+        }
+        Command::Plan(args) => {
+            let loaded = load(&args)?;
+            let bundle = build(&loaded.spec);
+            out.write_all(plan_text(&bundle).as_bytes()).map_err(io)?;
+            Ok(0)
+        }
+        Command::Render(args) => {
+            let (bundle, mut files) = bundle_and_files(&args.spec)?;
+            print_notices(&bundle, err);
+            match &args.out_dir {
+                None => {
+                    out.write_all(manifest_stream(&files).as_bytes()).map_err(io)?;
+                }
+                Some(dir) => {
+                    if let Some(target) = &args.upsert_dashboard {
+                        upsert(dir, target, &bundle, &mut files)?;
+                    }
+                    let written = write_tree(dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+                    for p in written {
+                        let _ = writeln!(err, "wrote {}", p.display());
+                    }
+                }
+            }
+            Ok(0)
+        }
+        Command::Diff(args) => {
+            let (_, files) = bundle_and_files(&args.spec)?;
+            let diffs = diff_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+            let stale: Vec<_> = diffs.iter().filter(|d| !d.diff.is_empty()).collect();
+            for d in &stale {
+                out.write_all(d.diff.as_bytes()).map_err(io)?;
+            }
+            if stale.is_empty() {
+                let _ = writeln!(err, "{} generated files are up to date", diffs.len());
+                Ok(0)
+            } else {
+                let _ = writeln!(
+                    err,
+                    "{} of {} generated files are stale; run `canary-gen render --out-dir {}{}` and commit the result",
+                    stale.len(),
+                    diffs.len(),
+                    args.out_dir.display(),
+                    args.spec.config.as_ref().map(|c| format!(" --config {}", c.display())).unwrap_or_default()
+                );
+                Ok(1)
+            }
+        }
+    }
+}
+
+fn upsert(dir: &Path, target: &str, bundle: &Bundle, files: &mut Vec<RenderedFile>) -> Result<(), Failure> {
+    let tiles: Vec<serde_json::Value> = canary_tiles(&bundle.spec)
+        .iter()
+        .map(|t| serde_json::to_value(t).unwrap_or_default())
+        .collect();
+    let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
+    let contents = match std::fs::read_to_string(&path) {
+        Ok(existing) => upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(fail(format!("error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one", dir.display())));
+        }
+        Err(e) => return Err(fail(format!("error: {}: {e}", path.display()))),
+    };
+    let dashboard_prefix = format!("{}/dashboards/", bundle.spec.layout.newrelic.trim_end_matches('/'));
+    files.retain(|f| !f.path.starts_with(&dashboard_prefix));
+    write_atomic(&path, &contents).map_err(|e| fail(format!("error: {e}")))?;
+    Ok(())
+}
+
+/// The `plan` text.
+pub fn plan_text(bundle: &Bundle) -> String {
+    let spec = &bundle.spec;
+    let basic = spec.traffic.routing == Routing::None;
+    let mut s = format!(
+        "{} in {}: {} canary, {} replicas, {} gates ({})\n\n",
+        spec.app.name,
+        spec.app.namespace,
+        if basic { "basic (no traffic routing)" } else { "nginx-routed" },
+        spec.app.replicas,
+        spec.metrics.len(),
+        match spec.provider.use_ {
+            Provider::Prometheus => "Prometheus",
+            Provider::Newrelic => "New Relic",
+        }
+    );
+    s.push_str(&format!("{:>3}  {:<40} {:>8} {:>8}  {}\n", "#", "step", "starts", "takes", if basic { "canary + stable pods (share)" } else { "traffic weight" }));
+    for step in &bundle.timeline {
+        let detail = match step.split {
+            Some(split) => {
+                let pct = split.canary_percent();
+                let far = (pct - f64::from(step.weight)).abs() > crate::bundle::EFFECTIVE_WEIGHT_TOLERANCE;
+                format!(
+                    "{} + {} ({:.0}%){}",
+                    split.canary,
+                    split.stable,
+                    pct,
+                    if far { format!("  ≠ setWeight {}", step.weight) } else { String::new() }
+                )
+            }
+            None if !basic => format!("{}%", step.weight),
+            None => String::new(),
+        };
+        let takes = step.duration.map_or("manual".to_string(), format_go_duration);
+        let line = format!(
+            "{:>3}  {:<40} {:>8} {:>8}  {}",
+            step.index,
+            step.action,
+            format_go_duration(step.start),
+            takes,
+            detail
+        );
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s.push_str(&format!("\nbudget: {}\n", bundle.budget.explain()));
+    s.push_str(&format!(
+        "CI: kubectl argo rollouts status {} -n {} --timeout={}s  (job timeout-minutes: {})\n",
+        spec.app.name, spec.app.namespace, bundle.ci.status_timeout_secs, bundle.ci.job_timeout_minutes
+    ));
+    for n in &bundle.notices {
+        s.push_str(&format!("\nnote: {n}\n"));
+    }
+    s
+}

@@ -1,0 +1,209 @@
+//! Reading `canary.yaml`: YAML with spans, then JSON Schema, then the typed spec.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use super::types::CanarySpec;
+use crate::diag::{render_error, Located};
+use crate::located::{load_str, Limits, LocatedDoc, Span};
+
+/// The built-in default spec (the seed's instant-api setup), with its comments.
+pub const DEFAULT_SPEC_TEXT: &str = include_str!("../../../../templates/canary.yaml");
+
+/// A spec plus where it came from, so later checks can point at lines.
+#[derive(Debug, Clone)]
+pub struct LoadedSpec {
+    /// The spec.
+    pub spec: CanarySpec,
+    /// Path shown in messages.
+    pub path: String,
+    /// The text it was read from.
+    pub text: String,
+    /// The parsed document with spans.
+    pub doc: LocatedDoc,
+}
+
+impl LoadedSpec {
+    /// The span of the value at `pointer`, or the nearest parent.
+    pub fn span(&self, pointer: &str) -> Span {
+        self.doc.nearest_span(pointer)
+    }
+
+    /// The span of the key at `pointer`, or the nearest parent.
+    pub fn key_span(&self, pointer: &str) -> Span {
+        self.doc.nearest_key_span(pointer)
+    }
+}
+
+/// Everything wrong with a spec, each with its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SpecError {
+    /// Path shown in messages.
+    pub path: String,
+    /// The spec text.
+    pub text: String,
+    /// The problems, in source order.
+    pub problems: Vec<Located>,
+}
+
+impl SpecError {
+    /// Render every problem rustc-style.
+    pub fn render(&self, styled: bool) -> String {
+        let mut out = String::new();
+        for p in &self.problems {
+            out.push_str(&render_error(&self.path, &self.text, p, styled));
+            out.push('\n');
+        }
+        let n = self.problems.len();
+        out.push_str(&format!(
+            "{} problem{} in {}; nothing was written\n",
+            n,
+            if n == 1 { "" } else { "s" },
+            self.path
+        ));
+        out
+    }
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl std::error::Error for SpecError {}
+
+/// The JSON Schema of `canary.yaml` (draft 2020-12), generated from the spec types.
+pub fn schema() -> Value {
+    let schema = schemars::schema_for!(CanarySpec);
+    serde_json::to_value(&schema).unwrap_or(Value::Null)
+}
+
+fn escape(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Parse, schema-check and deserialize a spec. `path` is only used in messages.
+pub fn load_spec(path: &str, text: &str) -> Result<LoadedSpec, SpecError> {
+    let fail = |problems: Vec<Located>| SpecError {
+        path: path.to_string(),
+        text: text.to_string(),
+        problems,
+    };
+    let mut docs = load_str(text, Limits::default()).map_err(|e| {
+        fail(vec![Located {
+            span: e.span,
+            message: e.message.clone(),
+            help: Some("fix the YAML syntax; `canary-gen init` prints a valid starting spec".into()),
+        }])
+    })?;
+    docs.retain(|d| !d.value.is_null());
+    if docs.len() != 1 {
+        return Err(fail(vec![Located {
+            span: Span::file_start(),
+            message: format!("expected exactly one YAML document, found {}", docs.len()),
+            help: Some("a spec is one mapping; `canary-gen init` prints a starting spec".into()),
+        }]));
+    }
+    let doc = docs.remove(0);
+    let mut problems = schema_problems(&doc);
+    if problems.is_empty() {
+        match serde_path_to_error::deserialize::<_, CanarySpec>(&doc.value) {
+            Ok(spec) => {
+                return Ok(LoadedSpec {
+                    spec,
+                    path: path.to_string(),
+                    text: text.to_string(),
+                    doc,
+                });
+            }
+            Err(e) => {
+                let pointer: String = e
+                    .path()
+                    .iter()
+                    .map(|seg| format!("/{}", escape(&seg.to_string())))
+                    .collect();
+                problems.push(Located {
+                    span: doc.nearest_span(&pointer),
+                    message: e.inner().to_string(),
+                    help: None,
+                });
+            }
+        }
+    }
+    problems.sort_by_key(|p| p.span);
+    Err(fail(problems))
+}
+
+fn schema_problems(doc: &LocatedDoc) -> Vec<Located> {
+    let schema = schema();
+    let validator = match jsonschema::validator_for(&schema) {
+        Ok(v) => v,
+        Err(e) => {
+            return vec![Located {
+                span: Span::file_start(),
+                message: format!("internal error: the spec schema does not compile: {e}"),
+                help: None,
+            }];
+        }
+    };
+    let mut problems = Vec::new();
+    for error in validator.iter_errors(&doc.value) {
+        let pointer = error.instance_path().as_str().to_string();
+        let (span, help) = match error.kind() {
+            jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let first = unexpected.first().cloned().unwrap_or_default();
+                (
+                    doc.nearest_key_span(&format!("{pointer}/{}", escape(&first))),
+                    Some("check the spelling; `canary-gen schema` lists every allowed key".to_string()),
+                )
+            }
+            jsonschema::error::ValidationErrorKind::Required { .. } => (
+                doc.nearest_key_span(&pointer),
+                Some("add the missing key; `canary-gen init` shows a complete spec".to_string()),
+            ),
+            _ => (doc.nearest_span(&pointer), None),
+        };
+        let at = if pointer.is_empty() { "the spec".to_string() } else { format!("`{}`", pointer.trim_start_matches('/').replace('/', ".")) };
+        problems.push(Located {
+            span,
+            message: format!("{at}: {error}"),
+            help,
+        });
+    }
+    problems
+}
+
+/// The built-in default spec.
+pub fn default_spec() -> Result<LoadedSpec, SpecError> {
+    load_spec("<built-in default>", DEFAULT_SPEC_TEXT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_spec_loads_and_validates() {
+        let loaded = default_spec().expect("default spec loads");
+        assert_eq!(loaded.spec.app.name, "instant-api");
+        assert_eq!(loaded.spec.ladder.len(), 3);
+        super::super::validate(&loaded).expect("default spec validates");
+    }
+
+    #[test]
+    fn bad_spec_points_at_lines() {
+        let text = DEFAULT_SPEC_TEXT
+            .replace("replicas: 2 ", "replicas: two")
+            .replace("scaleDown: onsuccess", "scaleDown: onSuccess")
+            .replace("  container: api", "  container: api\n  bogus: 1");
+        let err = load_spec("canary.yaml", &text).unwrap_err();
+        let out = err.render(false);
+        assert_eq!(err.problems.len(), 3, "{out}");
+        assert!(out.contains("canary.yaml:12:13"), "{out}");
+        assert!(out.contains("is not one of"), "{out}");
+        assert!(out.contains("bogus"), "{out}");
+        assert!(out.contains("onSuccess"), "{out}");
+    }
+}

@@ -1,0 +1,293 @@
+//! Checks that make a loaded spec renderable, each pointing at the line to change.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::load::{LoadedSpec, SpecError};
+use super::types::{Provider, Routing};
+use crate::diag::Located;
+use crate::model::analysis::arg_placeholders;
+use crate::model::values::{is_dns1123_label, parse_go_duration};
+
+/// Command-line settings that win over the spec.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    /// `--provider`.
+    pub provider: Option<Provider>,
+    /// `--traffic`.
+    pub routing: Option<Routing>,
+    /// `--stable-ingress`.
+    pub stable_ingress: Option<String>,
+}
+
+impl Overrides {
+    /// Apply to a spec.
+    pub fn apply(&self, loaded: &mut LoadedSpec) {
+        if let Some(p) = self.provider {
+            loaded.spec.provider.use_ = p;
+        }
+        if let Some(r) = self.routing {
+            loaded.spec.traffic.routing = r;
+        }
+        if let Some(ingress) = &self.stable_ingress {
+            let nginx = loaded
+                .spec
+                .traffic
+                .nginx
+                .get_or_insert_with(|| super::types::NginxSettings {
+                    stable_ingress: String::new(),
+                    annotation_prefix: None,
+                });
+            nginx.stable_ingress = ingress.clone();
+        }
+    }
+}
+
+/// The analysis args a query may use, with the values the Rollout passes.
+pub fn known_args(spec: &super::types::CanarySpec) -> BTreeMap<&'static str, String> {
+    BTreeMap::from([
+        ("job", spec.provider.prometheus.job.clone()),
+        ("app-name", spec.provider.newrelic.app_name.clone()),
+        ("namespace", spec.app.namespace.clone()),
+    ])
+}
+
+/// Is `word` present in NRQL as a keyword, outside quoted strings?
+pub fn nrql_has_keyword(query: &str, word: &str) -> bool {
+    let mut unquoted = String::with_capacity(query.len());
+    let mut quote: Option<char> = None;
+    for c in query.chars() {
+        match quote {
+            Some(q) if c == q => quote = None,
+            Some(_) => {}
+            None if c == '\'' || c == '`' || c == '"' => {
+                quote = Some(c);
+                unquoted.push(' ');
+            }
+            None => unquoted.push(c.to_ascii_uppercase()),
+        }
+    }
+    let word = word.to_ascii_uppercase();
+    let parts: Vec<&str> = word.split(' ').collect();
+    let tokens: Vec<&str> = unquoted
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .filter(|t| !t.is_empty())
+        .collect();
+    tokens.windows(parts.len()).any(|w| w == parts.as_slice())
+}
+
+/// Aliases an NRQL query returns (`AS 'name'`, ``AS `name` ``, `AS name`).
+pub fn nrql_aliases(query: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let bytes = query.as_bytes();
+    let upper = query.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(i) = upper[from..].find("AS") {
+        let at = from + i;
+        from = at + 2;
+        let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let after = &query[at + 2..];
+        if !before_ok || !after.starts_with(char::is_whitespace) {
+            continue;
+        }
+        let rest = after.trim_start();
+        let alias = match rest.chars().next() {
+            Some(q @ ('\'' | '`')) => rest[1..].split(q).next().map(str::to_string),
+            Some(_) => rest
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                .next()
+                .map(str::to_string),
+            None => None,
+        };
+        if let Some(a) = alias.filter(|a| !a.is_empty()) {
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn duration_problem(loaded: &LoadedSpec, pointer: &str, text: &str) -> Option<Located> {
+    parse_go_duration(text).err().map(|e| Located {
+        span: loaded.span(pointer),
+        message: e.to_string(),
+        help: Some("Argo reads Go durations: 90s, 5m, 1h30m".into()),
+    })
+}
+
+/// Every reason the spec cannot be rendered, with locations.
+pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
+    let spec = &loaded.spec;
+    let mut problems = Vec::new();
+    let mut push = |span, message: String, help: Option<&str>| {
+        problems.push(Located {
+            span,
+            message,
+            help: help.map(str::to_string),
+        })
+    };
+
+    for (key, value) in &spec.app.pod_labels {
+        if value.is_empty() || key.is_empty() {
+            push(loaded.span("/app/podLabels"), format!("pod label `{key}` needs a non-empty key and value"), None);
+        }
+    }
+    if !is_dns1123_label(spec.app.deployment_name()) && !spec.app.deployment_name().contains('.') {
+        push(loaded.span("/app/deployment"), format!("`{}` is not a valid Deployment name", spec.app.deployment_name()), Some("use lowercase letters, digits and `-`"));
+    }
+
+    // The ladder.
+    let mut previous = 0;
+    for (i, rung) in spec.ladder.iter().enumerate() {
+        if rung.weight <= previous {
+            push(
+                loaded.span(&format!("/ladder/{i}/weight")),
+                format!("weight {} does not rise above the previous rung's {previous}", rung.weight),
+                Some("each rung must raise the canary weight"),
+            );
+        }
+        previous = rung.weight;
+        if let Some(p) = &rung.pause {
+            if let Some(problem) = duration_problem(loaded, &format!("/ladder/{i}/pause"), p) {
+                problems_push(&mut push, problem);
+            }
+        }
+    }
+    let gated = spec.ladder.iter().any(|r| r.analysis && r.weight < 100);
+    if !gated {
+        push(
+            loaded.key_span("/ladder"),
+            "no rung below 100% has `analysis: true`: the canary would not be metric-gated".into(),
+            Some("set `analysis: true` on at least one rung before weight 100"),
+        );
+    }
+    for (pointer, text) in [
+        ("/readinessAllowance", Some(spec.readiness_allowance.as_str())),
+        ("/analysis/interval", Some(spec.analysis.interval.as_str())),
+        ("/analysis/initialDelay", spec.analysis.initial_delay.as_deref()),
+    ] {
+        if let Some(problem) = text.and_then(|t| duration_problem(loaded, pointer, t)) {
+            problems_push(&mut push, problem);
+        }
+    }
+    if spec.analysis.failure_limit >= spec.analysis.count {
+        push(
+            loaded.span("/analysis/failureLimit"),
+            format!(
+                "failureLimit {} with count {} can never fail the gate",
+                spec.analysis.failure_limit, spec.analysis.count
+            ),
+            Some("Argo fails a metric when failed measurements exceed failureLimit; keep failureLimit below count"),
+        );
+    }
+
+    // The gates.
+    let args = known_args(spec);
+    let mut names = BTreeSet::new();
+    let provider = spec.provider.use_;
+    for (i, metric) in spec.metrics.iter().enumerate() {
+        let at = |suffix: &str| format!("/metrics/{i}{suffix}");
+        if !names.insert(metric.name.as_str()) {
+            push(loaded.span(&at("/name")), format!("metric `{}` is defined twice", metric.name), Some("Argo rejects an AnalysisRun with two metrics of one name"));
+        }
+        match (metric.max, metric.min) {
+            (Some(_), Some(_)) => push(loaded.key_span(&at("/min")), format!("metric `{}` sets both `max` and `min`", metric.name), Some("keep one threshold per gate")),
+            (None, None) => push(loaded.key_span(&at("")), format!("metric `{}` needs a threshold: `max` or `min`", metric.name), None),
+            _ => {}
+        }
+        let (key, query) = match provider {
+            Provider::Prometheus => ("prometheus", metric.prometheus.as_ref()),
+            Provider::Newrelic => ("newrelic", metric.newrelic.as_ref()),
+        };
+        let Some(query) = query else {
+            push(
+                loaded.key_span(&at("/name")),
+                format!("metric `{}` has no `{key}` query, but the provider is {key}", metric.name),
+                Some("add a query for this provider, or choose the other provider"),
+            );
+            continue;
+        };
+        let qp = at(&format!("/{key}/query"));
+        let placeholders = arg_placeholders(&query.query);
+        for (name, _) in &placeholders {
+            if !args.contains_key(name.as_str()) {
+                push(
+                    loaded.span(&qp),
+                    format!("`{{{{args.{name}}}}}` is not an arg canary-gen passes"),
+                    Some("use {{args.job}}, {{args.app-name}} or {{args.namespace}}"),
+                );
+            }
+        }
+        let resolved = crate::model::analysis::substitute_args(&query.query, |n| args.get(n).cloned());
+        match provider {
+            Provider::Prometheus => match crate::promql::selectors(&resolved) {
+                Err(e) => push(loaded.span(&qp), format!("PromQL does not parse: {e}"), Some("check the query with `promtool` or the Prometheus UI")),
+                Ok(selectors) => {
+                    for s in selectors {
+                        let job = &spec.provider.prometheus.job;
+                        match s.job() {
+                            Some(j) if j == job => {}
+                            Some(j) => push(loaded.span(&qp), format!("selector {} matches job `{j}`, but provider.prometheus.job is `{job}`", s.metric.as_deref().unwrap_or("{…}")), Some("select job=\"{{args.job}}\" so the gate measures the app")),
+                            None => push(loaded.span(&qp), format!("selector {} has no `job` matcher, so it measures every job", s.metric.as_deref().unwrap_or("{…}")), Some("add job=\"{{args.job}}\"")),
+                        }
+                    }
+                }
+            },
+            Provider::Newrelic => {
+                if !nrql_aliases(&query.query).iter().any(|a| a == "value") {
+                    push(loaded.span(&qp), "the NRQL does not return the key `value` that the generated condition reads".into(), Some("alias the measured value: `SELECT … AS 'value'`"));
+                }
+                if !nrql_has_keyword(&query.query, "SINCE") {
+                    push(loaded.span(&qp), "the analysis NRQL has no SINCE, so New Relic averages over the last hour".into(), Some("add e.g. `SINCE 5 minutes ago`"));
+                }
+                for kw in ["FACET", "TIMESERIES", "COMPARE WITH"] {
+                    if nrql_has_keyword(&query.query, kw) {
+                        push(loaded.span(&qp), format!("{kw} makes New Relic return several rows, but the condition reads one"), Some("remove it; the gate needs a single value"));
+                    }
+                }
+            }
+        }
+    }
+    if provider == Provider::Prometheus {
+        let addr = &spec.provider.prometheus.address;
+        let ok = (addr.starts_with("http://") || addr.starts_with("https://")) && addr.split("://").nth(1).is_some_and(|h| !h.is_empty());
+        if !ok {
+            push(loaded.span("/provider/prometheus/address"), format!("`{addr}` is not an absolute URL"), Some("Argo requires scheme and host, e.g. http://prometheus.monitoring:9090"));
+        }
+    }
+    if spec.traffic.routing == Routing::Nginx && spec.traffic.nginx.as_ref().is_none_or(|n| n.stable_ingress.is_empty()) {
+        push(loaded.key_span("/traffic"), "nginx routing needs the live Ingress: `traffic.nginx.stableIngress`".into(), Some("set it in the spec or pass --stable-ingress NAME"));
+    }
+
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        problems.sort_by_key(|p| p.span);
+        Err(SpecError {
+            path: loaded.path.clone(),
+            text: loaded.text.clone(),
+            problems,
+        })
+    }
+}
+
+fn problems_push(push: &mut impl FnMut(crate::located::Span, String, Option<&str>), p: Located) {
+    push(p.span, p.message, p.help.as_deref());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nrql_keywords_ignore_strings() {
+        assert!(nrql_has_keyword("SELECT x FROM T since 5 minutes ago", "SINCE"));
+        assert!(!nrql_has_keyword("SELECT x FROM T WHERE a = 'since'", "SINCE"));
+        assert!(nrql_has_keyword("SELECT x FROM T COMPARE  WITH 1 week ago", "COMPARE WITH"));
+    }
+
+    #[test]
+    fn nrql_aliases_found() {
+        assert_eq!(nrql_aliases("SELECT count(*) AS 'value' FROM T"), ["value"]);
+        assert_eq!(nrql_aliases("SELECT count(*) as value, max(x) AS `m.x` FROM T"), ["value", "m.x"]);
+        assert!(nrql_aliases("SELECT CASE FROM HAS").is_empty());
+    }
+}

@@ -1,0 +1,174 @@
+//! Command-line interface: arguments (clap derive) and the commands they run.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::context::Settings;
+use crate::registry::{Category, find_rule};
+use crate::repo::RepoError;
+use crate::report::{self, Format};
+use crate::rules::ALL;
+
+/// Check a repo's Argo Rollouts canary setup for mistakes that only show at run time.
+#[derive(Debug, Parser)]
+#[command(name = "canary-lint", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// A subcommand; without one, lint PATH.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Lint options.
+    #[command(flatten)]
+    pub lint: LintArgs,
+}
+
+/// Options for linting.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The repo (or one file) to lint.
+    #[arg(default_value = ".")]
+    pub path: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Load the whole repo for context, but report only on these files (relative to the
+    /// current directory or to PATH). Put PATH before this flag.
+    #[arg(long, num_args = 1.., value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Exit 1 on warnings too.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    /// Seconds allowed per setWeight step for new pods to become ready, in CI budgets.
+    #[arg(long, value_name = "SECS", default_value_t = canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS)]
+    pub readiness_allowance: u64,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every rule: code, name, default severity, summary.
+    Rules,
+    /// Print a rule's documentation.
+    Explain {
+        /// A rule code (`CL104`) or name (`workload-ref-scale-down`).
+        code: String,
+    },
+}
+
+/// How the process should exit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    /// No error-level findings (0).
+    Clean,
+    /// At least one error, or a warning with `--deny-warnings` (1).
+    Findings,
+}
+
+impl Exit {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
+            Exit::Clean => 0,
+            Exit::Findings => 1,
+        }
+    }
+}
+
+/// Why the command could not do its job (exit code 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The root is unusable.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// A `--files` argument is unusable.
+    #[error(transparent)]
+    FileArg(#[from] crate::files::FileArgError),
+    /// `explain` with an unknown code.
+    #[error("unknown rule `{0}`; run `canary-lint rules` to list every code and name")]
+    UnknownRule(String),
+    /// Writing the output failed.
+    #[error("cannot write output: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs the parsed command line, writing to `out`. `styled` colours human output.
+pub fn run(cli: &Cli, out: &mut dyn Write, styled: bool) -> Result<Exit, CliError> {
+    match &cli.command {
+        Some(Command::Rules) => {
+            out.write_all(rules_table().as_bytes())?;
+            Ok(Exit::Clean)
+        }
+        Some(Command::Explain { code }) => {
+            let rule = find_rule(code).ok_or_else(|| CliError::UnknownRule(code.clone()))?;
+            let m = rule.meta();
+            writeln!(
+                out,
+                "{} {} ({}, {})\n\n{}\n\n{}",
+                m.code,
+                m.name,
+                m.severity().as_str(),
+                category_name(m.category),
+                m.summary,
+                m.explain().trim_end()
+            )?;
+            Ok(Exit::Clean)
+        }
+        None => lint(&cli.lint, out, styled),
+    }
+}
+
+fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliError> {
+    let settings = Settings {
+        readiness_allowance_secs: args.readiness_allowance,
+    };
+    let mut outcome = crate::lint(&args.path, &settings)?;
+    if !args.files.is_empty() {
+        let cwd = std::env::current_dir()?;
+        let wanted = crate::files::resolve(&outcome.repo.root, &cwd, &args.files)?;
+        outcome.retain_files(&wanted);
+    }
+    let summary = outcome.summary();
+    let text = report::render(
+        args.format,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        styled,
+    );
+    out.write_all(text.as_bytes())?;
+    let c = summary.counts;
+    Ok(if c.errors > 0 || (args.deny_warnings && c.warnings > 0) {
+        Exit::Findings
+    } else {
+        Exit::Clean
+    })
+}
+
+fn category_name(c: Category) -> &'static str {
+    match c {
+        Category::Correctness => "correctness",
+        Category::Suspicious => "suspicious",
+        Category::Advice => "advice",
+    }
+}
+
+/// The `rules` table.
+pub fn rules_table() -> String {
+    let name_width = ALL.iter().map(|r| r.meta().name.len()).max().unwrap_or(4);
+    let mut s = format!(
+        "{:<5}  {:<name_width$}  {:<8}  SUMMARY\n",
+        "CODE", "NAME", "SEVERITY"
+    );
+    for rule in ALL {
+        let m = rule.meta();
+        s.push_str(&format!(
+            "{:<5}  {:<name_width$}  {:<8}  {}\n",
+            m.code,
+            m.name,
+            m.severity().as_str(),
+            m.summary
+        ));
+    }
+    s
+}

@@ -1,0 +1,110 @@
+//! What a rule sees: the repo, the settings, and helpers that put a finding on the exact
+//! key or value of a document.
+
+use canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS;
+use canary_gen::located::Span;
+
+use crate::diagnostic::{Diagnostic, Related};
+use crate::registry::RuleMeta;
+use crate::repo::{Document, Repo};
+
+/// User-tunable settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settings {
+    /// Seconds allowed per `setWeight` step for new pods to become ready (CI budget).
+    pub readiness_allowance_secs: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            readiness_allowance_secs: DEFAULT_READINESS_ALLOWANCE_SECS,
+        }
+    }
+}
+
+/// Which part of a mapping entry a finding points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The value (`onSuccess` in `scaleDown: onSuccess`).
+    Value,
+    /// The key (`scaleDown`).
+    Key,
+}
+
+/// Everything a rule may read.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The whole repo.
+    pub repo: &'a Repo,
+    /// Settings.
+    pub settings: &'a Settings,
+}
+
+impl<'a> Context<'a> {
+    /// A context over `repo`.
+    pub fn new(repo: &'a Repo, settings: &'a Settings) -> Self {
+        Context { repo, settings }
+    }
+
+    /// The span at `pointer` in `doc`; when the node is absent, the nearest existing parent.
+    pub fn span(&self, doc: &Document, pointer: &str, target: Target) -> Span {
+        let located = self.repo.located(doc);
+        match target {
+            Target::Value => located
+                .value_span(pointer)
+                .unwrap_or_else(|| located.nearest_key_span(pointer)),
+            Target::Key => located.nearest_key_span(pointer),
+        }
+    }
+
+    /// A finding of `rule` at the value at `pointer` in `doc`.
+    pub fn at_value(
+        &self,
+        rule: &RuleMeta,
+        doc: &Document,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.at(rule, doc, pointer, Target::Value, message)
+    }
+
+    /// A finding of `rule` at the key at `pointer` in `doc`.
+    pub fn at_key(
+        &self,
+        rule: &RuleMeta,
+        doc: &Document,
+        pointer: &str,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        self.at(rule, doc, pointer, Target::Key, message)
+    }
+
+    /// A finding of `rule` at `pointer` in `doc`.
+    pub fn at(
+        &self,
+        rule: &RuleMeta,
+        doc: &Document,
+        pointer: &str,
+        target: Target,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let file = &self.repo.file_of(doc).rel;
+        Diagnostic::new(rule, file.clone(), self.span(doc, pointer, target), message)
+    }
+
+    /// A related location at `pointer` in `doc`.
+    pub fn related(
+        &self,
+        doc: &Document,
+        pointer: &str,
+        target: Target,
+        message: impl Into<String>,
+    ) -> Related {
+        Related {
+            file: self.repo.file_of(doc).rel.clone(),
+            span: self.span(doc, pointer, target),
+            message: message.into(),
+        }
+    }
+}

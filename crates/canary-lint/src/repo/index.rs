@@ -1,0 +1,228 @@
+//! The loaded repo: every file and recognised document, indexed by kind, namespace and name
+//! so rules can follow references across files.
+//!
+//! Namespaces: an object without `metadata.namespace` is put in whatever namespace `kubectl
+//! apply -n` or kustomize chooses, which a repo scan cannot know. So a lookup matches an
+//! object when the namespaces are equal **or either side has none**; exact matches come
+//! first. This avoids false "not found" findings, at the price of missing a mismatch between
+//! a namespaced and a namespace-less object.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use canary_gen::located::LocatedDoc;
+use canary_gen::model::{Deployment, Rollout};
+use rayon::prelude::*;
+
+use super::classify::{Kind, Object, classify};
+use super::load::SourceFile;
+use crate::diagnostic::Diagnostic;
+
+/// One recognised document.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// Index into `Repo::files`.
+    pub file: usize,
+    /// Index of the document in its file's stream.
+    pub index: usize,
+    /// What it is.
+    pub kind: Kind,
+    /// Its name, when it has one.
+    pub name: Option<String>,
+    /// `metadata.namespace`, when set.
+    pub namespace: Option<String>,
+    /// The typed object; `None` when it did not fit its kind (reported as CL003).
+    pub object: Option<Object>,
+}
+
+impl Document {
+    /// The Rollout, if this is a valid one.
+    pub fn as_rollout(&self) -> Option<&Rollout> {
+        match &self.object {
+            Some(Object::Rollout(r)) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The Deployment, if this is a valid one.
+    pub fn as_deployment(&self) -> Option<&Deployment> {
+        match &self.object {
+            Some(Object::Deployment(d)) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// `kind/name` (or just the kind) for messages.
+    pub fn label(&self) -> String {
+        match &self.name {
+            Some(name) => format!("{} `{name}`", self.kind.as_str()),
+            None => self.kind.as_str().to_string(),
+        }
+    }
+}
+
+/// Do two optional namespaces possibly name the same namespace?
+pub fn namespaces_match(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+/// All files and documents of a repo.
+#[derive(Debug, Default)]
+pub struct Repo {
+    /// The directory that paths are relative to.
+    pub root: PathBuf,
+    /// Every loaded file, sorted by path.
+    pub files: Vec<SourceFile>,
+    /// Every recognised document, in file then stream order.
+    pub documents: Vec<Document>,
+    by_name: HashMap<(Kind, String), Vec<usize>>,
+    by_kind: HashMap<Kind, Vec<usize>>,
+}
+
+impl Repo {
+    /// Classifies every document of `files` (in parallel) and indexes them. Returns the
+    /// CL003 findings for documents that do not fit their kind.
+    pub fn build(root: PathBuf, files: Vec<SourceFile>) -> (Repo, Vec<Diagnostic>) {
+        let per_file: Vec<(Vec<Document>, Vec<Diagnostic>)> = files
+            .par_iter()
+            .enumerate()
+            .map(|(file_index, file)| {
+                let mut docs = Vec::new();
+                let mut diags = Vec::new();
+                for (index, doc) in file.docs.iter().enumerate() {
+                    if let Some((c, d)) = classify(&file.rel, doc) {
+                        docs.push(Document {
+                            file: file_index,
+                            index,
+                            kind: c.kind,
+                            name: c.name,
+                            namespace: c.namespace,
+                            object: c.object,
+                        });
+                        diags.extend(d);
+                    }
+                }
+                (docs, diags)
+            })
+            .collect();
+        let mut repo = Repo {
+            root,
+            files,
+            ..Repo::default()
+        };
+        let mut diagnostics = Vec::new();
+        for (docs, diags) in per_file {
+            repo.documents.extend(docs);
+            diagnostics.extend(diags);
+        }
+        for (i, doc) in repo.documents.iter().enumerate() {
+            repo.by_kind.entry(doc.kind).or_default().push(i);
+            if let Some(name) = &doc.name {
+                repo.by_name
+                    .entry((doc.kind, name.clone()))
+                    .or_default()
+                    .push(i);
+            }
+        }
+        (repo, diagnostics)
+    }
+
+    /// The file a document lives in.
+    pub fn file_of(&self, doc: &Document) -> &SourceFile {
+        &self.files[doc.file]
+    }
+
+    /// The document's parsed value and spans.
+    pub fn located(&self, doc: &Document) -> &LocatedDoc {
+        &self.files[doc.file].docs[doc.index]
+    }
+
+    /// Every document of `kind`, in file order.
+    pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Document> {
+        self.by_kind
+            .get(&kind)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.documents[i])
+    }
+
+    /// Documents of `kind` named `name` whose namespace matches `namespace` (see the module
+    /// docs); exact namespace matches first.
+    pub fn find(&self, kind: Kind, namespace: Option<&str>, name: &str) -> Vec<&Document> {
+        let mut found: Vec<&Document> = self
+            .by_name
+            .get(&(kind, name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.documents[i])
+            .filter(|d| namespaces_match(namespace, d.namespace.as_deref()))
+            .collect();
+        found.sort_by_key(|d| d.namespace.as_deref() != namespace);
+        found
+    }
+
+    /// Documents of `kind` named `name` in any namespace.
+    pub fn find_any_namespace(&self, kind: Kind, name: &str) -> Vec<&Document> {
+        self.by_name
+            .get(&(kind, name.to_string()))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.documents[i])
+            .collect()
+    }
+
+    /// Every valid Rollout with its document.
+    pub fn rollouts(&self) -> impl Iterator<Item = (&Document, &Rollout)> {
+        self.of_kind(Kind::Rollout)
+            .filter_map(|d| d.as_rollout().map(|r| (d, r)))
+    }
+
+    /// Non-empty documents across all files (recognised or not).
+    pub fn document_count(&self) -> usize {
+        self.files
+            .iter()
+            .map(|f| f.docs.iter().filter(|d| !d.value.is_null()).count())
+            .sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canary_gen::located::{Limits, load_str};
+
+    fn file(rel: &str, src: &str) -> SourceFile {
+        SourceFile {
+            rel: rel.into(),
+            text: src.into(),
+            docs: load_str(src, Limits::default()).unwrap_or_default(),
+            had_bom: false,
+        }
+    }
+
+    #[test]
+    fn finds_across_files_with_namespace_rules() {
+        let a = file(
+            "a.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: prod}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n",
+        );
+        let b = file(
+            "b.yaml",
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: dev}\n",
+        );
+        let (repo, diags) = Repo::build(PathBuf::from("."), vec![a, b]);
+        assert!(diags.is_empty());
+        assert_eq!(repo.document_count(), 3);
+        let prod = repo.find(Kind::Deployment, Some("prod"), "web");
+        assert_eq!(prod.len(), 2);
+        assert_eq!(prod[0].namespace.as_deref(), Some("prod"));
+        assert_eq!(repo.find(Kind::Deployment, None, "web").len(), 3);
+        assert_eq!(repo.find(Kind::Deployment, Some("qa"), "web").len(), 1);
+        assert!(repo.find(Kind::Service, None, "web").is_empty());
+        assert_eq!(repo.of_kind(Kind::Deployment).count(), 3);
+        assert_eq!(repo.find_any_namespace(Kind::Deployment, "web").len(), 3);
+    }
+}

@@ -1,0 +1,143 @@
+//! The loader's own rules. They have no `check`: the loader emits them while reading, but
+//! they are in the rule table so `rules` lists them and `explain` documents them.
+
+use crate::context::Context;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::registry::{Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// Every `*.yaml`, `*.yml` and `*.json` file in the repo can be read and parsed: it is
+    /// UTF-8 text (a byte-order mark is accepted), not binary, valid YAML 1.2 or JSON, has no
+    /// key twice in one mapping, and every alias names a known anchor. A symlink that does not
+    /// resolve (a loop or a dangling link) is reported here too.
+    ///
+    /// ## Why it matters
+    ///
+    /// `kubectl apply -f dir/` stops at the first file it cannot parse, and a duplicate key is
+    /// read differently by different YAML parsers (the API server rejects it; some tools keep
+    /// the last value). Every other rule is blind to a file that does not parse.
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// spec:
+    ///   replicas: 3
+    ///   replicas: 5     # duplicate key
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Fix the syntax at the reported line and column. If the file is not a manifest (a Helm
+    /// template, a `tsconfig.json` with comments), list it in `.canarylintignore`.
+    ///
+    /// ## Source
+    ///
+    /// YAML 1.2.2 §3.2.1.1 (mapping keys are unique); Kubernetes API server strict decoding
+    /// (`kubectl` reports "mapping key already defined").
+    pub struct ParseError {
+        code: "CL001",
+        name: "parse-error",
+        category: Correctness,
+        summary: "a file cannot be read or parsed as YAML/JSON",
+    }
+}
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// The loader's limits: a file over 8 MiB, nesting deeper than 200 levels, aliases that
+    /// expand to more than 100,000 nodes (an "alias bomb" or "billion laughs"), or more than
+    /// 10,000 documents in one file.
+    ///
+    /// ## Why it matters
+    ///
+    /// No real manifest comes near these limits; input that does is generated garbage or an
+    /// attack on whatever reads it. The linter stops reading that file so the rest of the repo
+    /// is still checked quickly.
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// a: &a [x, x, x, x, x, x, x, x, x]
+    /// b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+    /// c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]   # ... and so on: 9^n nodes
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Remove or split the file, or list it in `.canarylintignore` if it is not a manifest.
+    ///
+    /// ## Source
+    ///
+    /// The limits of `canary_gen::located::Limits`. The Kubernetes API server itself was
+    /// patched against YAML alias bombs (CVE-2019-11253).
+    pub struct InputLimit {
+        code: "CL002",
+        name: "input-limit",
+        category: Correctness,
+        summary: "a file exceeds the loader's size, depth, alias or document limits",
+    }
+}
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// A document recognised as a known kind (by `apiVersion`/`kind`, or by shape for New
+    /// Relic files) has the shape of that kind: every field has the right type, and required
+    /// fields are present. The finding points at the offending value, or at the key of the
+    /// object that lacks a required field.
+    ///
+    /// ## Why it matters
+    ///
+    /// The API server rejects the object (`cannot unmarshal string into Go struct field`),
+    /// New Relic rejects the condition, and the linter cannot check anything else about it.
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// apiVersion: apps/v1
+    /// kind: Deployment
+    /// spec:
+    ///   replicas: three   # must be an integer
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Give the field the type the message names.
+    ///
+    /// ## Source
+    ///
+    /// The Kubernetes OpenAPI types (via `k8s-openapi`), Argo Rollouts `types.go` and
+    /// `analysis_types.go`, newrelic-client-go `nrql_conditions.go` and `dashboards/types.go`,
+    /// as modelled in `canary_gen::model`.
+    pub struct InvalidObject {
+        code: "CL003",
+        name: "invalid-object",
+        category: Correctness,
+        summary: "a recognised document does not fit its kind's schema",
+    }
+}
+
+impl Rule for ParseError {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
+impl Rule for InputLimit {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
+impl Rule for InvalidObject {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+}

@@ -1,0 +1,183 @@
+//! Reading and parsing files, in parallel, into located documents.
+//!
+//! Nothing a file contains can stop the run: an unreadable, oversized, binary, non-UTF-8 or
+//! malformed file becomes a finding (CL001 `parse-error` or CL002 `input-limit`) at the best
+//! location known, and the other files are still linted.
+
+use std::io::Read;
+
+use canary_gen::located::{Limits, LoadErrorKind, LocatedDoc, Pos, Span, load_str};
+use rayon::prelude::*;
+
+use super::input_rules::{InputLimit, ParseError};
+use super::walk::WalkedFile;
+use crate::diagnostic::Diagnostic;
+
+/// Files larger than this are reported, not read.
+pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
+
+/// One loaded file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Repo-relative path with `/` separators.
+    pub rel: String,
+    /// The text the spans refer to: without a leading BOM; empty when the file was not read.
+    pub text: String,
+    /// Every document, in order. Empty when the file did not parse.
+    pub docs: Vec<LocatedDoc>,
+    /// The file started with a UTF-8 byte-order mark.
+    pub had_bom: bool,
+}
+
+/// Reads and parses `files` in parallel; results keep the input order.
+pub fn load_files(files: &[WalkedFile]) -> (Vec<SourceFile>, Vec<Diagnostic>) {
+    let loaded: Vec<(SourceFile, Vec<Diagnostic>)> = files.par_iter().map(load_file).collect();
+    let mut sources = Vec::with_capacity(loaded.len());
+    let mut diagnostics = Vec::new();
+    for (source, diags) in loaded {
+        sources.push(source);
+        diagnostics.extend(diags);
+    }
+    (sources, diagnostics)
+}
+
+/// Reads and parses one file.
+pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
+    let mut source = SourceFile {
+        rel: file.rel.clone(),
+        text: String::new(),
+        docs: Vec::new(),
+        had_bom: false,
+    };
+    let whole_file = Span::file_start();
+    let bytes = match read_limited(&file.path) {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => {
+            let d = Diagnostic::new(
+                &InputLimit::META,
+                &file.rel,
+                whole_file,
+                format!(
+                    "file is larger than {} MiB; not read",
+                    MAX_FILE_BYTES / (1024 * 1024)
+                ),
+            )
+            .with_help(format!(
+                "split it, or list it in `{}` if it is not a manifest",
+                super::walk::IGNORE_FILE
+            ));
+            return (source, vec![d]);
+        }
+        Err(err) => {
+            let d = Diagnostic::new(
+                &ParseError::META,
+                &file.rel,
+                whole_file,
+                format!("could not read this file: {err}"),
+            );
+            return (source, vec![d]);
+        }
+    };
+    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+        let d = Diagnostic::new(
+            &ParseError::META,
+            &file.rel,
+            whole_file,
+            format!(
+                "binary file (NUL byte at offset {offset}); not read as YAML or JSON"
+            ),
+        )
+        .with_help(format!(
+            "manifests must be UTF-8 text (UTF-16 is not supported); if this file is not a manifest, list it in `{}`",
+            super::walk::IGNORE_FILE
+        ));
+        return (source, vec![d]);
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(err) => {
+            let valid = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let prefix = String::from_utf8_lossy(&bytes[..valid]);
+            let at = end_position(&prefix);
+            source.text = String::from_utf8_lossy(&bytes).into_owned();
+            let d = Diagnostic::new(
+                &ParseError::META,
+                &file.rel,
+                Span {
+                    start: at,
+                    end: Pos {
+                        line: at.line,
+                        col: at.col + 1,
+                    },
+                },
+                format!("not UTF-8: invalid byte 0x{:02x} here", bytes[valid]),
+            )
+            .with_help("re-encode the file as UTF-8; kubectl and the API server read only UTF-8");
+            return (source, vec![d]);
+        }
+    };
+    source.had_bom = text.starts_with('\u{feff}');
+    source.text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_string(),
+        None => text,
+    };
+    match load_str(&source.text, Limits::default()) {
+        Ok(docs) => {
+            source.docs = docs;
+            (source, Vec::new())
+        }
+        Err(err) => {
+            let d = match err.kind {
+                LoadErrorKind::TooDeep | LoadErrorKind::TooManyNodes => Diagnostic::new(
+                    &InputLimit::META,
+                    &file.rel,
+                    err.span,
+                    err.message,
+                )
+                .with_help("no Kubernetes manifest needs this; the file is skipped so the rest of the repo is still checked"),
+                LoadErrorKind::DuplicateKey => {
+                    Diagnostic::new(&ParseError::META, &file.rel, err.span, err.message)
+                        .with_help("keep one of the two keys; YAML parsers disagree on which one wins")
+                }
+                LoadErrorKind::Syntax | LoadErrorKind::Unsupported => {
+                    Diagnostic::new(&ParseError::META, &file.rel, err.span, err.message)
+                }
+            };
+            (source, vec![d])
+        }
+    }
+}
+
+/// `Ok(None)` when the file is over the limit. Reads at most one byte past it, so a file
+/// growing while read cannot exhaust memory.
+fn read_limited(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    Ok(Some(bytes))
+}
+
+/// The position just after `text` (1-based line, column in characters).
+fn end_position(text: &str) -> Pos {
+    let line = 1 + text.matches('\n').count();
+    let last = text.rsplit('\n').next().unwrap_or("");
+    Pos {
+        line: line as u32,
+        col: last.chars().count() as u32 + 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn end_position_counts_characters() {
+        assert_eq!(end_position(""), Pos { line: 1, col: 1 });
+        assert_eq!(end_position("a: é\nbb"), Pos { line: 2, col: 3 });
+    }
+}

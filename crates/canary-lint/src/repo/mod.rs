@@ -1,0 +1,81 @@
+//! Loading a repo: walk, read and parse in parallel, recognise, index.
+
+pub mod classify;
+pub mod index;
+pub mod input_rules;
+pub mod load;
+pub mod walk;
+
+use std::path::{Path, PathBuf};
+
+use canary_gen::located::Span;
+
+pub use classify::{Kind, Object};
+pub use index::{Document, Repo};
+pub use load::SourceFile;
+
+use crate::diagnostic::Diagnostic;
+use input_rules::ParseError;
+use walk::WalkedFile;
+
+/// Why a repo could not be loaded at all (exit code 2), as opposed to findings in it.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// The root does not exist.
+    #[error("`{0}` does not exist; pass the directory (or file) to lint")]
+    NotFound(PathBuf),
+    /// The root exists but cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Unreadable {
+        /// The root.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+/// Walks, reads, parses and indexes `root` (a directory, or a single file). Findings about
+/// unreadable or malformed files come back alongside the repo.
+pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
+    let meta = std::fs::metadata(root).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            RepoError::NotFound(root.to_path_buf())
+        } else {
+            RepoError::Unreadable {
+                path: root.to_path_buf(),
+                source,
+            }
+        }
+    })?;
+    let (base, walked) = if meta.is_dir() {
+        std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
+            path: root.to_path_buf(),
+            source,
+        })?;
+        (root.to_path_buf(), walk::walk(root))
+    } else {
+        let base = root
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let file = WalkedFile {
+            rel: walk::relative(&base, root),
+            path: root.to_path_buf(),
+        };
+        let walked = walk::Walked {
+            files: vec![file],
+            problems: Vec::new(),
+        };
+        (base, walked)
+    };
+    let mut diagnostics: Vec<Diagnostic> = walked
+        .problems
+        .iter()
+        .map(|p| Diagnostic::new(&ParseError::META, &p.rel, Span::file_start(), &p.message))
+        .collect();
+    let (files, load_diags) = load::load_files(&walked.files);
+    diagnostics.extend(load_diags);
+    let (repo, classify_diags) = Repo::build(base, files);
+    diagnostics.extend(classify_diags);
+    Ok((repo, diagnostics))
+}

@@ -1,0 +1,143 @@
+//! Which files under a root are linted.
+//!
+//! `.gitignore` (also outside a git repository), `.ignore` and `.canarylintignore` are
+//! honoured; hidden directories are walked because `.github/workflows` matters, but `.git/`
+//! and `target/` are skipped. Symlinks are never followed as directories, so a loop cannot
+//! hang the walk; a symlinked *file* inside the root is read, and one that does not resolve
+//! (a loop, a dangling link) is reported.
+
+use std::path::{Path, PathBuf};
+
+use ignore::WalkBuilder;
+
+/// The custom ignore file, same syntax as `.gitignore`.
+pub const IGNORE_FILE: &str = ".canarylintignore";
+
+/// Extensions of files that are loaded.
+pub const EXTENSIONS: [&str; 3] = ["yaml", "yml", "json"];
+
+/// A file the walk found.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkedFile {
+    /// Repo-relative path with `/` separators.
+    pub rel: String,
+    /// Path to read from.
+    pub path: PathBuf,
+}
+
+/// A path the walk could not use.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct WalkProblem {
+    /// Repo-relative path with `/` separators.
+    pub rel: String,
+    /// What went wrong.
+    pub message: String,
+}
+
+/// The result of walking a root: files in sorted order, and problems.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Files to load, sorted by relative path.
+    pub files: Vec<WalkedFile>,
+    /// Unusable paths, sorted.
+    pub problems: Vec<WalkProblem>,
+}
+
+/// `root`-relative path with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+fn wanted_extension(path: &Path) -> bool {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// Walks `root`. Errors on individual entries become problems, not failures.
+pub fn walk(root: &Path) -> Walked {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut builder = WalkBuilder::new(root);
+    builder
+        .hidden(false)
+        .follow_links(false)
+        .git_ignore(true)
+        .git_exclude(true)
+        .git_global(false)
+        .require_git(false)
+        .ignore(true)
+        .parents(true)
+        .add_custom_ignore_filename(IGNORE_FILE)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(|entry| {
+            let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
+            !(is_dir
+                && entry.depth() > 0
+                && matches!(entry.file_name().to_str(), Some(".git" | "target")))
+        });
+
+    let mut out = Walked::default();
+    for result in builder.build() {
+        let entry = match result {
+            Ok(entry) => entry,
+            Err(err) => {
+                let rel = error_path(&err)
+                    .map(|p| relative(root, p))
+                    .unwrap_or_default();
+                out.problems.push(WalkProblem {
+                    rel,
+                    message: format!("could not walk this path: {err}"),
+                });
+                continue;
+            }
+        };
+        let Some(file_type) = entry.file_type() else {
+            continue;
+        };
+        let path = entry.path();
+        if !wanted_extension(path) {
+            continue;
+        }
+        let rel = relative(root, path);
+        if file_type.is_file() {
+            out.files.push(WalkedFile {
+                rel,
+                path: path.to_path_buf(),
+            });
+        } else if file_type.is_symlink() {
+            match path.canonicalize() {
+                Ok(target) if target.is_file() && target.starts_with(&canonical_root) => {
+                    out.files.push(WalkedFile {
+                        rel,
+                        path: path.to_path_buf(),
+                    });
+                }
+                // A link to a directory or outside the repo is not ours to read.
+                Ok(_) => {}
+                Err(err) => out.problems.push(WalkProblem {
+                    rel,
+                    message: format!("symlink does not resolve ({err}); a loop or a dangling link"),
+                }),
+            }
+        }
+    }
+    out.files.sort();
+    out.problems.sort();
+    out
+}
+
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        _ => None,
+    }
+}

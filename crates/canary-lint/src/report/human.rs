@@ -1,0 +1,116 @@
+//! rustc-style output through annotate-snippets, then one summary line.
+
+use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
+use canary_gen::located::Span;
+
+use super::Summary;
+use super::lines::LineIndex;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::repo::Repo;
+
+/// Renders every finding and the summary line.
+pub fn render(repo: &Repo, diagnostics: &[Diagnostic], summary: &Summary, styled: bool) -> String {
+    let renderer = if styled {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    let mut out = String::new();
+    for d in diagnostics {
+        out.push_str(&render_one(&renderer, repo, d));
+        out.push_str("\n\n");
+    }
+    out.push_str(&summary_line(summary));
+    out.push('\n');
+    out
+}
+
+fn level(severity: Severity) -> Level<'static> {
+    match severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Info => Level::INFO,
+    }
+}
+
+fn text_of<'r>(repo: &'r Repo, file: &str) -> &'r str {
+    repo.files
+        .binary_search_by(|f| f.rel.as_str().cmp(file))
+        .ok()
+        .map_or("", |i| repo.files[i].text.as_str())
+}
+
+/// A snippet of `file` with `span` underlined, or just `file:line:col` when the text is not
+/// available (binary, unreadable, or the span is past the end).
+fn location<'a>(
+    text: &'a str,
+    file: &'a str,
+    span: Span,
+    kind: AnnotationKind,
+    label: Option<&'a str>,
+) -> annotate_snippets::Element<'a> {
+    match LineIndex::new(text).slice(span) {
+        Some(slice) => Snippet::source(slice.line)
+            .line_start(slice.number)
+            .path(file)
+            .annotation(kind.span(slice.range).label(label))
+            .into(),
+        None => Origin::path(file)
+            .line(span.start.line as usize)
+            .char_column(span.start.col as usize)
+            .into(),
+    }
+}
+
+fn render_one(renderer: &Renderer, repo: &Repo, d: &Diagnostic) -> String {
+    let text = text_of(repo, &d.file);
+    let mut primary = level(d.severity)
+        .primary_title(d.message.as_str())
+        .id(d.code)
+        .element(location(
+            text,
+            &d.file,
+            d.span,
+            AnnotationKind::Primary,
+            None,
+        ));
+    if let Some(help) = &d.help {
+        primary = primary.element(Level::HELP.message(help.as_str()));
+    }
+    let mut groups: Vec<Group<'_>> = vec![primary];
+    for r in &d.related {
+        let text = text_of(repo, &r.file);
+        groups.push(
+            Group::with_title(Level::NOTE.secondary_title(r.message.as_str())).element(location(
+                text,
+                &r.file,
+                r.span,
+                AnnotationKind::Context,
+                None,
+            )),
+        );
+    }
+    renderer.render(&groups)
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `2 errors, 1 warning in 12 files (34 documents)`; infos are added when there are any.
+pub fn summary_line(summary: &Summary) -> String {
+    let c = summary.counts;
+    let mut parts = vec![
+        plural(c.errors, "error", "errors"),
+        plural(c.warnings, "warning", "warnings"),
+    ];
+    if c.infos > 0 {
+        parts.push(plural(c.infos, "info", "infos"));
+    }
+    format!(
+        "{} in {} ({})",
+        parts.join(", "),
+        plural(summary.files, "file", "files"),
+        plural(summary.documents, "document", "documents")
+    )
+}

@@ -1,0 +1,54 @@
+//! Output formats. Add a format by adding a variant to `Format` and a module here.
+
+pub mod human;
+pub mod json;
+pub mod lines;
+
+use crate::diagnostic::{Counts, Diagnostic};
+use crate::repo::Repo;
+
+/// How findings are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Format {
+    /// rustc-style snippets with a summary line.
+    #[default]
+    Human,
+    /// One JSON object (`version: 1`), stable for other tools.
+    Json,
+}
+
+/// What was linted, for the summary line and the JSON `summary`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Summary {
+    /// Files loaded.
+    pub files: usize,
+    /// Non-empty documents parsed.
+    pub documents: usize,
+    /// Findings by severity.
+    pub counts: Counts,
+}
+
+impl Summary {
+    /// The summary of `diagnostics` over `repo`.
+    pub fn new(repo: &Repo, diagnostics: &[Diagnostic]) -> Self {
+        Summary {
+            files: repo.files.len(),
+            documents: repo.document_count(),
+            counts: Counts::of(diagnostics),
+        }
+    }
+}
+
+/// Renders `diagnostics` in `format`. `styled` adds ANSI colours (human format only).
+pub fn render(
+    format: Format,
+    repo: &Repo,
+    diagnostics: &[Diagnostic],
+    summary: &Summary,
+    styled: bool,
+) -> String {
+    match format {
+        Format::Human => human::render(repo, diagnostics, summary, styled),
+        Format::Json => json::render(diagnostics, summary),
+    }
+}
