@@ -266,8 +266,13 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
     let mut steps = Vec::new();
     for rung in &spec.ladder {
         steps.push(CanaryStep::set_weight(rung.weight));
-        if let Some(p) = rung.pause.as_deref().and_then(|p| parse_go_duration(p).ok()) {
-            steps.push(CanaryStep::pause_for(p));
+        if let Some(p) = rung.pause.as_deref().filter(|p| parse_go_duration(p).is_ok()) {
+            steps.push(CanaryStep {
+                pause: Some(crate::model::rollout::RolloutPause {
+                    duration: Some(crate::model::values::PauseDuration(IntOrString::String(p.to_string()))),
+                }),
+                ..Default::default()
+            });
         }
         if rung.analysis {
             steps.push(CanaryStep {
@@ -562,7 +567,7 @@ fn workflow(spec: &CanarySpec, ci: &CiPlan) -> Value {
         "on": {
             "workflow_call": {
                 "inputs": {"image": {"description": "image reference to roll out", "required": true, "type": "string"}},
-                "secrets": {"KUBECONFIG_B64": {"description": "base64 kubeconfig of the ci-deployer ServiceAccount", "required": true}}
+                "secrets": {"KUBECONFIG_B64": {"description": format!("base64 kubeconfig of the {} ServiceAccount", spec.ci.service_account), "required": true}}
             }
         },
         "jobs": {

@@ -90,7 +90,7 @@ mod tests {
     #[test]
     fn offsets_count_characters() {
         let text = "a: é\nbb: x\n";
-        assert_eq!(byte_offset(text, Pos { line: 2, col: 5 }), 11);
+        assert_eq!(byte_offset(text, Pos { line: 2, col: 5 }), 10);
         assert_eq!(byte_offset(text, Pos { line: 1, col: 4 }), 3);
         let span = Span { start: Pos { line: 2, col: 5 }, end: Pos { line: 2, col: 6 } };
         assert_eq!(&text[byte_range(text, span)], "x");

@@ -126,8 +126,33 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     };
 
     for (key, value) in &spec.app.pod_labels {
-        if value.is_empty() || key.is_empty() {
-            push(loaded.span("/app/podLabels"), format!("pod label `{key}` needs a non-empty key and value"), None);
+        let pointer = format!("/app/podLabels/{}", key.replace('~', "~0").replace('/', "~1"));
+        if !is_label_key(key) {
+            push(loaded.key_span(&pointer), format!("`{key}` is not a valid label key"), Some("a label key is [prefix/]name: name ≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric"));
+        }
+        if value.is_empty() || !is_label_value(value) {
+            push(loaded.span(&pointer), format!("`{value}` is not a valid label value"), Some("≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric"));
+        }
+    }
+    for (pointer, value, what) in [
+        ("/app/container", spec.app.container.as_str(), "container name"),
+        ("/ci/serviceAccount", spec.ci.service_account.as_str(), "ServiceAccount name"),
+    ] {
+        if !is_dns1123_label(value) {
+            push(loaded.span(pointer), format!("`{value}` is not a valid {what}"), Some("use lowercase letters, digits and `-` (a DNS-1123 label)"));
+        }
+    }
+    if let Some(nginx) = &spec.traffic.nginx {
+        if !nginx.stable_ingress.is_empty() && !crate::model::values::is_dns1123_subdomain(&nginx.stable_ingress) {
+            push(loaded.span("/traffic/nginx/stableIngress"), format!("`{}` is not a valid Ingress name", nginx.stable_ingress), None);
+        }
+    }
+    for (pointer, value, quote) in [
+        ("/provider/prometheus/job", spec.provider.prometheus.job.as_str(), '"'),
+        ("/provider/newrelic/appName", spec.provider.newrelic.app_name.as_str(), '\''),
+    ] {
+        if value.contains([quote, '\\']) || value.chars().any(char::is_control) {
+            push(loaded.span(pointer), format!("`{value}` cannot be substituted into a query safely"), Some("Argo pastes arg values into the query text verbatim; remove quotes, backslashes and control characters"));
         }
     }
     if !is_dns1123_label(spec.app.deployment_name()) && !spec.app.deployment_name().contains('.') {
@@ -267,6 +292,23 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
             problems,
         })
     }
+}
+
+/// A Kubernetes label key: optional DNS-subdomain prefix, `/`, and a name.
+pub fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    prefix.is_none_or(crate::model::values::is_dns1123_subdomain) && !name.is_empty() && is_label_value(name)
+}
+
+/// A Kubernetes label value (non-empty here).
+pub fn is_label_value(v: &str) -> bool {
+    v.len() <= 63
+        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
 fn problems_push(push: &mut impl FnMut(crate::located::Span, String, Option<&str>), p: Located) {
