@@ -1,0 +1,256 @@
+//! Hostile input: every case ends in a finding (or nothing, where nothing is right), never a
+//! panic, a hang or an unreadable report.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use canary_gen::located::Pos;
+use common::{codes, fixtures, lint_ok, render_both, tempdir, write};
+
+const ROLLOUT_LINES: [&str; 11] = [
+    "apiVersion: argoproj.io/v1alpha1",
+    "kind: Rollout",
+    "metadata:",
+    "  name: api",
+    "spec:",
+    "  replicas: 3",
+    "  workloadRef:",
+    "    apiVersion: apps/v1",
+    "    kind: Deployment",
+    "    name: api",
+    "    scaleDown: OnSuccess",
+];
+
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api\nspec:\n  replicas: 3\n  selector: {matchLabels: {app: api}}\n  template:\n    metadata: {labels: {app: api}}\n    spec:\n      containers: [{name: api, image: api:1}]\n";
+
+#[test]
+fn alias_bomb_is_an_input_limit_finding() {
+    let dir = fixtures().join("hostile");
+    let started = Instant::now();
+    let outcome = lint_ok(&dir);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let bomb: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == "alias-bomb.yaml")
+        .collect();
+    assert_eq!(bomb.len(), 1, "{:?}", outcome.diagnostics);
+    assert_eq!(bomb[0].code, "CL002");
+    assert!(bomb[0].message.contains("alias"));
+    let (human, json) = render_both(&outcome);
+    assert!(human.contains("error[CL002]"));
+    assert!(json.contains("\"input-limit\""));
+}
+
+#[test]
+fn duplicate_keys_point_at_the_second_key() {
+    let outcome = lint_ok(&fixtures().join("hostile/duplicate-keys.yaml"));
+    assert_eq!(codes(&outcome), ["CL001"]);
+    let d = &outcome.diagnostics[0];
+    assert_eq!(d.file, "duplicate-keys.yaml");
+    assert_eq!(d.span.start, Pos { line: 7, col: 3 });
+    assert!(d.message.contains("duplicate key `replicas`"));
+}
+
+#[test]
+fn empty_documents_are_fine() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "stream.yaml",
+        "---\n---\n# only a comment\n---\n...\n",
+    );
+    write(dir.path(), "empty.yaml", "");
+    write(dir.path(), "blank.json", "\n\n");
+    let outcome = lint_ok(dir.path());
+    assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+    let summary = outcome.summary();
+    assert_eq!((summary.files, summary.documents), (3, 0));
+    let (human, _) = render_both(&outcome);
+    assert_eq!(human, "0 errors, 0 warnings in 3 files (0 documents)\n");
+}
+
+#[test]
+fn deep_flow_nesting_is_refused() {
+    let dir = tempdir();
+    write(dir.path(), "deep.yaml", "[".repeat(100_000));
+    write(
+        dir.path(),
+        "deep.json",
+        format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(outcome.diagnostics.len(), 2, "{:?}", outcome.diagnostics);
+    for d in &outcome.diagnostics {
+        assert!(matches!(d.code, "CL001" | "CL002"), "{d:?}");
+    }
+    let (human, _) = render_both(&outcome);
+    assert!(human.contains("deep.json"));
+}
+
+#[test]
+fn deep_block_nesting_is_refused() {
+    let dir = tempdir();
+    let mut compact = "- ".repeat(100_000);
+    compact.push_str("x\n");
+    write(dir.path(), "compact.yaml", compact);
+    let indented: String = (0..100_000)
+        .map(|i| format!("{}-\n", " ".repeat(i % 2)))
+        .collect();
+    write(dir.path(), "indented.yaml", indented);
+    let outcome = lint_ok(dir.path());
+    let compact: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == "compact.yaml")
+        .collect();
+    assert_eq!(compact.len(), 1, "{:?}", outcome.diagnostics);
+    assert!(matches!(compact[0].code, "CL001" | "CL002"));
+    // The indented variant is a flat list of nulls or a syntax error: either way no panic,
+    // and at most one finding.
+    assert!(
+        outcome
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == "indented.yaml")
+            .count()
+            <= 1
+    );
+    render_both(&outcome);
+}
+
+#[test]
+fn invalid_utf8_is_located() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "svc.yaml",
+        b"apiVersion: v1\nkind: Service\nmetadata:\n  name: caf\xe9\n".as_slice(),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL001"]);
+    let d = &outcome.diagnostics[0];
+    assert!(d.message.starts_with("not UTF-8"), "{}", d.message);
+    assert_eq!(d.span.start, Pos { line: 4, col: 12 });
+    let (human, _) = render_both(&outcome);
+    assert!(human.contains("--> svc.yaml:4:12"), "{human}");
+}
+
+#[test]
+fn binary_files_are_reported_not_parsed() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "logo.yaml",
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00".as_slice(),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL001"]);
+    assert!(outcome.diagnostics[0].message.contains("binary"));
+    let (human, _) = render_both(&outcome);
+    assert!(human.contains("logo.yaml:1:1"), "{human}");
+}
+
+#[test]
+fn oversized_files_are_not_read() {
+    let dir = tempdir();
+    let mut big = String::from("# padding\n");
+    big.push_str(&"#".repeat(8 * 1024 * 1024));
+    write(dir.path(), "big.yaml", big);
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL002"]);
+    assert!(outcome.diagnostics[0].message.contains("8 MiB"));
+}
+
+#[test]
+fn bom_does_not_shift_columns() {
+    let dir = tempdir();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "rollout.yaml",
+        format!("\u{feff}{}\n", ROLLOUT_LINES.join("\n")),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL104"]);
+    assert_eq!(outcome.diagnostics[0].span.start, Pos { line: 11, col: 16 });
+    assert!(outcome.repo.files.iter().any(|f| f.had_bom));
+}
+
+#[test]
+fn crlf_line_endings_keep_positions_and_render_cleanly() {
+    let dir = tempdir();
+    write(dir.path(), "deploy.yaml", DEPLOYMENT.replace('\n', "\r\n"));
+    write(
+        dir.path(),
+        "rollout.yaml",
+        format!("{}\r\n", ROLLOUT_LINES.join("\r\n")),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL104"]);
+    let d = &outcome.diagnostics[0];
+    assert_eq!(d.span.start, Pos { line: 11, col: 16 });
+    assert_eq!(d.span.end, Pos { line: 11, col: 25 });
+    let (human, _) = render_both(&outcome);
+    assert!(!human.contains('\r'));
+    assert!(human.contains("    scaleDown: OnSuccess\n"), "{human}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_do_not_hang() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let root = dir.path();
+    write(root, "k8s/deploy.yaml", DEPLOYMENT);
+    let link = |target: &str, at: &str| {
+        symlink(target, root.join(at)).unwrap_or_else(|e| panic!("symlink {at}: {e}"))
+    };
+    link("b.yaml", "k8s/a.yaml");
+    link("a.yaml", "k8s/b.yaml");
+    link("..", "k8s/up");
+    link(".", "k8s/self.yaml");
+    link("deploy.yaml", "k8s/alias.yaml");
+    let started = Instant::now();
+    let outcome = lint_ok(root);
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let looped: Vec<_> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.file.as_str()))
+        .collect();
+    assert_eq!(looped, [("CL001", "k8s/a.yaml"), ("CL001", "k8s/b.yaml")]);
+    assert!(outcome.diagnostics[0].message.contains("symlink"));
+    let files: Vec<_> = outcome.repo.files.iter().map(|f| f.rel.as_str()).collect();
+    assert_eq!(files, ["k8s/alias.yaml", "k8s/deploy.yaml"]);
+    render_both(&outcome);
+}
+
+#[test]
+fn a_bad_file_does_not_hide_findings_in_good_ones() {
+    let dir = tempdir();
+    write(dir.path(), "a/broken.yaml", "key: [unclosed\n");
+    write(dir.path(), "b/deploy.yaml", DEPLOYMENT);
+    write(
+        dir.path(),
+        "b/rollout.yaml",
+        format!("{}\n", ROLLOUT_LINES.join("\n")),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL001", "CL104"]);
+    assert_eq!(outcome.diagnostics[0].file, "a/broken.yaml");
+}
+
+#[test]
+fn schema_mismatch_is_invalid_object_at_the_value() {
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        DEPLOYMENT.replace("replicas: 3", "replicas: three"),
+    );
+    let outcome = lint_ok(dir.path());
+    assert_eq!(codes(&outcome), ["CL003"]);
+    assert_eq!(outcome.diagnostics[0].span.start, Pos { line: 6, col: 13 });
+}
