@@ -1,5 +1,8 @@
 //! rustc-style output through annotate-snippets, then one summary line.
 
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use canary_gen::located::Span;
 
@@ -15,9 +18,13 @@ pub fn render(repo: &Repo, diagnostics: &[Diagnostic], summary: &Summary, styled
     } else {
         Renderer::plain()
     };
+    let mut lines = LineCache {
+        repo,
+        indexes: HashMap::new(),
+    };
     let mut out = String::new();
     for d in diagnostics {
-        out.push_str(&render_one(&renderer, repo, d));
+        out.push_str(&render_one(&renderer, &mut lines, d));
         out.push_str("\n\n");
     }
     out.push_str(&summary_line(summary));
@@ -33,23 +40,38 @@ fn level(severity: Severity) -> Level<'static> {
     }
 }
 
-fn text_of<'r>(repo: &'r Repo, file: &str) -> &'r str {
-    repo.files
-        .binary_search_by(|f| f.rel.as_str().cmp(file))
-        .ok()
-        .map_or("", |i| repo.files[i].text.as_str())
+/// One line table per file, built on first use.
+struct LineCache<'r> {
+    repo: &'r Repo,
+    indexes: HashMap<String, Rc<LineIndex<'r>>>,
+}
+
+impl<'r> LineCache<'r> {
+    fn index(&mut self, file: &str) -> Rc<LineIndex<'r>> {
+        if let Some(index) = self.indexes.get(file) {
+            return Rc::clone(index);
+        }
+        let files = &self.repo.files;
+        let text = files
+            .binary_search_by(|f| f.rel.as_str().cmp(file))
+            .ok()
+            .map_or("", |i| files[i].text.as_str());
+        let index = Rc::new(LineIndex::new(text));
+        self.indexes.insert(file.to_string(), Rc::clone(&index));
+        index
+    }
 }
 
 /// A snippet of `file` with `span` underlined, or just `file:line:col` when the text is not
 /// available (binary, unreadable, or the span is past the end).
 fn location<'a>(
-    text: &'a str,
+    lines: &LineIndex<'a>,
     file: &'a str,
     span: Span,
     kind: AnnotationKind,
     label: Option<&'a str>,
 ) -> annotate_snippets::Element<'a> {
-    match LineIndex::new(text).slice(span) {
+    match lines.slice(span) {
         Some(slice) => Snippet::source(slice.line)
             .line_start(slice.number)
             .path(file)
@@ -62,13 +84,13 @@ fn location<'a>(
     }
 }
 
-fn render_one(renderer: &Renderer, repo: &Repo, d: &Diagnostic) -> String {
-    let text = text_of(repo, &d.file);
+fn render_one(renderer: &Renderer, cache: &mut LineCache<'_>, d: &Diagnostic) -> String {
+    let lines = cache.index(&d.file);
     let mut primary = level(d.severity)
         .primary_title(d.message.as_str())
         .id(d.code)
         .element(location(
-            text,
+            &lines,
             &d.file,
             d.span,
             AnnotationKind::Primary,
@@ -79,10 +101,10 @@ fn render_one(renderer: &Renderer, repo: &Repo, d: &Diagnostic) -> String {
     }
     let mut groups: Vec<Group<'_>> = vec![primary];
     for r in &d.related {
-        let text = text_of(repo, &r.file);
+        let lines = cache.index(&r.file);
         groups.push(
             Group::with_title(Level::NOTE.secondary_title(r.message.as_str())).element(location(
-                text,
+                &lines,
                 &r.file,
                 r.span,
                 AnnotationKind::Context,
