@@ -5,28 +5,27 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::core::v1::{ServicePort, ServiceSpec};
 use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
-use crate::ladder::{recommended_status_timeout, Ladder, LadderBudget, TimelineStep};
+use crate::ladder::{Ladder, LadderBudget, TimelineStep, recommended_status_timeout};
 use crate::model::analysis::{
-    arg_placeholders, AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric,
-    PrometheusMetric,
+    AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric, PrometheusMetric,
+    arg_placeholders,
 };
-use crate::model::monitoring::{PrometheusRuleSpec, Rule, RuleGroup, MONITORING_API_VERSION};
+use crate::model::monitoring::{MONITORING_API_VERSION, PrometheusRuleSpec, Rule, RuleGroup};
 use crate::model::newrelic::{
     DashboardPage, DashboardWidget, Nrql, NrqlExpiration, NrqlQuery, NrqlSignal, NrqlTerm,
     RawConfiguration, Visualization, WidgetLayout,
 };
 use crate::model::rollout::{
-    AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy, NginxTrafficRouting,
-    ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting, ARGO_API_VERSION,
+    ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy,
+    NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
 };
-use crate::model::values::{parse_go_duration, DurationString, IntOrString};
+use crate::model::values::{DurationString, IntOrString, parse_go_duration};
 use crate::model::{
-    AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout,
-    Service,
+    AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout, Service,
 };
-use crate::spec::{known_args, CanarySpec, MetricSpec, NoData, Provider, Routing};
+use crate::spec::{CanarySpec, MetricSpec, NoData, Provider, Routing, known_args};
 
 /// The lint rule code for "basic canary weight far from setWeight"; the generator writes an
 /// acknowledged suppression for it when the spec asks for such a ladder.
@@ -88,7 +87,11 @@ impl ApproximateWeight {
     /// e.g. `setWeight 10 runs 1 canary + 2 stable pods (33% of pods)`.
     pub fn describe(&self) -> String {
         let total = self.canary + self.stable;
-        let pct = if total == 0 { 0.0 } else { 100.0 * f64::from(self.canary) / f64::from(total) };
+        let pct = if total == 0 {
+            0.0
+        } else {
+            100.0 * f64::from(self.canary) / f64::from(total)
+        };
         format!(
             "setWeight {} runs {} canary + {} stable pods ({:.0}% of pods)",
             self.weight, self.canary, self.stable, pct
@@ -133,8 +136,14 @@ fn meta(name: &str, namespace: &str, app: &str) -> ObjectMeta {
         namespace: Some(namespace.to_string()),
         labels: Some(BTreeMap::from([
             ("app.kubernetes.io/name".to_string(), app.to_string()),
-            ("app.kubernetes.io/part-of".to_string(), "canary".to_string()),
-            ("app.kubernetes.io/managed-by".to_string(), "canary-gen".to_string()),
+            (
+                "app.kubernetes.io/part-of".to_string(),
+                "canary".to_string(),
+            ),
+            (
+                "app.kubernetes.io/managed-by".to_string(),
+                "canary-gen".to_string(),
+            ),
         ])),
         ..Default::default()
     }
@@ -162,8 +171,12 @@ pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
         (Provider::Prometheus, NoData::Fail) => {
             format!("len(result) > 0 && !isNaN(result[0]) && result[0] {op} {t}")
         }
-        (Provider::Newrelic, NoData::Pass) => format!("result.value == nil || result.value {op} {t}"),
-        (Provider::Newrelic, NoData::Fail) => format!("result.value != nil && result.value {op} {t}"),
+        (Provider::Newrelic, NoData::Pass) => {
+            format!("result.value == nil || result.value {op} {t}")
+        }
+        (Provider::Newrelic, NoData::Fail) => {
+            format!("result.value != nil && result.value {op} {t}")
+        }
     }
 }
 
@@ -266,10 +279,16 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
     let mut steps = Vec::new();
     for rung in &spec.ladder {
         steps.push(CanaryStep::set_weight(rung.weight));
-        if let Some(p) = rung.pause.as_deref().filter(|p| parse_go_duration(p).is_ok()) {
+        if let Some(p) = rung
+            .pause
+            .as_deref()
+            .filter(|p| parse_go_duration(p).is_ok())
+        {
             steps.push(CanaryStep {
                 pause: Some(crate::model::rollout::RolloutPause {
-                    duration: Some(crate::model::values::PauseDuration(IntOrString::String(p.to_string()))),
+                    duration: Some(crate::model::values::PauseDuration(IntOrString::String(
+                        p.to_string(),
+                    ))),
                 }),
                 ..Default::default()
             });
@@ -352,18 +371,30 @@ fn service(spec: &CanarySpec, name: String) -> Service {
 fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
     let app = &spec.app;
     let name = Names::role(&app.name);
-    let rule = |groups: &[&str], resources: &[&str], names: Option<Vec<String>>, verbs: &[&str]| PolicyRule {
-        api_groups: Some(groups.iter().map(|s| s.to_string()).collect()),
-        resources: Some(resources.iter().map(|s| s.to_string()).collect()),
-        resource_names: names,
-        verbs: verbs.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
+    let rule = |groups: &[&str], resources: &[&str], names: Option<Vec<String>>, verbs: &[&str]| {
+        PolicyRule {
+            api_groups: Some(groups.iter().map(|s| s.to_string()).collect()),
+            resources: Some(resources.iter().map(|s| s.to_string()).collect()),
+            resource_names: names,
+            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        }
     };
     let role = Role {
         metadata: meta(&name, &app.namespace, &app.name),
         rules: Some(vec![
-            rule(&["argoproj.io"], &["rollouts"], None, &["get", "list", "watch", "update", "patch"]),
-            rule(&["argoproj.io"], &["analysisruns", "analysistemplates"], None, &["get", "list", "watch"]),
+            rule(
+                &["argoproj.io"],
+                &["rollouts"],
+                None,
+                &["get", "list", "watch", "update", "patch"],
+            ),
+            rule(
+                &["argoproj.io"],
+                &["analysisruns", "analysistemplates"],
+                None,
+                &["get", "list", "watch"],
+            ),
             rule(
                 &["apps"],
                 &["deployments"],
@@ -503,15 +534,25 @@ pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
     let account = spec.provider.newrelic.account_id;
     let tile = |column: i64, title: String, query: String| DashboardWidget {
         title,
-        layout: Some(WidgetLayout { column, row: 1, width: 6, height: 3 }),
-        visualization: Some(Visualization { id: "viz.table".to_string() }),
+        layout: Some(WidgetLayout {
+            column,
+            row: 1,
+            width: 6,
+            height: 3,
+        }),
+        visualization: Some(Visualization {
+            id: "viz.table".to_string(),
+        }),
         raw_configuration: Some(RawConfiguration {
             nrql_queries: Some(vec![NrqlQuery {
                 account_id: None,
                 account_ids: Some(vec![account]),
                 query,
             }]),
-            other: BTreeMap::from([("platformOptions".to_string(), json!({"ignoreTimeRange": false}))]),
+            other: BTreeMap::from([(
+                "platformOptions".to_string(),
+                json!({"ignoreTimeRange": false}),
+            )]),
         }),
         linked_entity_guids: None,
     };
@@ -538,7 +579,10 @@ pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
 fn dashboard(spec: &CanarySpec) -> Dashboard {
     Dashboard {
         name: format!("{} canary", spec.app.name),
-        description: Some(format!("Argo Rollouts canary outcomes for {}", spec.app.name)),
+        description: Some(format!(
+            "Argo Rollouts canary outcomes for {}",
+            spec.app.name
+        )),
         permissions: Some("PUBLIC_READ_ONLY".to_string()),
         pages: vec![DashboardPage {
             name: "Canary".to_string(),
@@ -552,7 +596,9 @@ fn dashboard(spec: &CanarySpec) -> Dashboard {
 
 /// The release asset URL of the kubectl plugin.
 pub fn plugin_url(version: &str) -> String {
-    format!("https://github.com/argoproj/argo-rollouts/releases/download/{version}/kubectl-argo-rollouts-linux-amd64")
+    format!(
+        "https://github.com/argoproj/argo-rollouts/releases/download/{version}/kubectl-argo-rollouts-linux-amd64"
+    )
 }
 
 fn workflow(spec: &CanarySpec, ci: &CiPlan) -> Value {
@@ -594,7 +640,9 @@ pub fn build(spec: &CanarySpec) -> Bundle {
     let rollout = rollout(spec, &analysis_template);
     let readiness = parse_go_duration(&spec.readiness_allowance).unwrap_or(60);
     let template_name = analysis_template.metadata.name.clone();
-    let lookup = |r: &AnalysisTemplateRef| (Some(&r.template_name) == template_name.as_ref()).then_some(&analysis_template);
+    let lookup = |r: &AnalysisTemplateRef| {
+        (Some(&r.template_name) == template_name.as_ref()).then_some(&analysis_template)
+    };
     let ladder = Ladder::new(&rollout, &lookup, readiness);
     let timeline = ladder.timeline();
     let budget = ladder.budget();
@@ -608,19 +656,23 @@ pub fn build(spec: &CanarySpec) -> Bundle {
     let mut approximate_weights = Vec::new();
     if spec.traffic.routing == Routing::None {
         for step in &timeline {
-            if let Some(split) = step.split {
-                if (split.canary_percent() - f64::from(step.weight)).abs() > EFFECTIVE_WEIGHT_TOLERANCE {
-                    approximate_weights.push(ApproximateWeight {
-                        step: step.index,
-                        weight: step.weight,
-                        canary: split.canary,
-                        stable: split.stable,
-                    });
-                }
+            if let Some(split) = step.split
+                && (split.canary_percent() - f64::from(step.weight)).abs()
+                    > EFFECTIVE_WEIGHT_TOLERANCE
+            {
+                approximate_weights.push(ApproximateWeight {
+                    step: step.index,
+                    weight: step.weight,
+                    canary: split.canary,
+                    stable: split.stable,
+                });
             }
         }
         if !approximate_weights.is_empty() {
-            let list: Vec<String> = approximate_weights.iter().map(ApproximateWeight::describe).collect();
+            let list: Vec<String> = approximate_weights
+                .iter()
+                .map(ApproximateWeight::describe)
+                .collect();
             notices.push(format!(
                 "without traffic routing the weight is approximated by pod counts with {} replicas: {}. Use --traffic nginx for exact weights.",
                 spec.app.replicas,
@@ -644,7 +696,8 @@ pub fn build(spec: &CanarySpec) -> Bundle {
         spec: spec.clone(),
         stable_service: service(spec, Names::stable_service(&spec.app.name)),
         canary_service: service(spec, Names::canary_service(&spec.app.name)),
-        prometheus_rule: (spec.provider.use_ == Provider::Prometheus).then(|| prometheus_rule(spec)),
+        prometheus_rule: (spec.provider.use_ == Provider::Prometheus)
+            .then(|| prometheus_rule(spec)),
         alert: alert(spec),
         dashboard: dashboard(spec),
         workflow: workflow(spec, &ci),

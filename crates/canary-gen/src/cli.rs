@@ -5,13 +5,13 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
-use crate::bundle::{build, canary_tiles, Bundle};
+use crate::bundle::{Bundle, build, canary_tiles};
 use crate::model::values::format_go_duration;
 use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
-use crate::render::{manifest_stream, render, RenderedFile};
+use crate::render::{RenderedFile, manifest_stream, render};
 use crate::spec::{
-    default_spec, load_spec, schema, validate, LoadedSpec, Overrides, Provider, Routing,
-    DEFAULT_SPEC_TEXT,
+    DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec, load_spec, schema,
+    validate,
 };
 
 /// Render an Argo Rollouts canary migration from one spec.
@@ -157,7 +157,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
             Ok(0)
         }
         Command::Man => {
-            clap_mangen::Man::new(Cli::command()).render(out).map_err(io)?;
+            clap_mangen::Man::new(Cli::command())
+                .render(out)
+                .map_err(io)?;
             Ok(0)
         }
         Command::Completions { shell } => {
@@ -175,13 +177,15 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
             print_notices(&bundle, err);
             match &args.out_dir {
                 None => {
-                    out.write_all(manifest_stream(&files).as_bytes()).map_err(io)?;
+                    out.write_all(manifest_stream(&files).as_bytes())
+                        .map_err(io)?;
                 }
                 Some(dir) => {
                     if let Some(target) = &args.upsert_dashboard {
                         upsert(dir, target, &bundle, &mut files)?;
                     }
-                    let written = write_tree(dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+                    let written =
+                        write_tree(dir, &files).map_err(|e| fail(format!("error: {e}")))?;
                     for p in written {
                         let _ = writeln!(err, "wrote {}", p.display());
                     }
@@ -191,7 +195,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
         }
         Command::Diff(args) => {
             let (_, files) = bundle_and_files(&args.spec)?;
-            let diffs = diff_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+            let diffs =
+                diff_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
             let stale: Vec<_> = diffs.iter().filter(|d| !d.diff.is_empty()).collect();
             for d in &stale {
                 out.write_all(d.diff.as_bytes()).map_err(io)?;
@@ -206,7 +211,11 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                     stale.len(),
                     diffs.len(),
                     args.out_dir.display(),
-                    args.spec.config.as_ref().map(|c| format!(" --config {}", c.display())).unwrap_or_default()
+                    args.spec
+                        .config
+                        .as_ref()
+                        .map(|c| format!(" --config {}", c.display()))
+                        .unwrap_or_default()
                 );
                 Ok(1)
             }
@@ -214,20 +223,33 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
     }
 }
 
-fn upsert(dir: &Path, target: &str, bundle: &Bundle, files: &mut Vec<RenderedFile>) -> Result<(), Failure> {
+fn upsert(
+    dir: &Path,
+    target: &str,
+    bundle: &Bundle,
+    files: &mut Vec<RenderedFile>,
+) -> Result<(), Failure> {
     let tiles: Vec<serde_json::Value> = canary_tiles(&bundle.spec)
         .iter()
         .map(|t| serde_json::to_value(t).unwrap_or_default())
         .collect();
     let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
     let contents = match std::fs::read_to_string(&path) {
-        Ok(existing) => upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))?,
+        Ok(existing) => {
+            upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))?
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(fail(format!("error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one", dir.display())));
+            return Err(fail(format!(
+                "error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one",
+                dir.display()
+            )));
         }
         Err(e) => return Err(fail(format!("error: {}: {e}", path.display()))),
     };
-    let dashboard_prefix = format!("{}/dashboards/", bundle.spec.layout.newrelic.trim_end_matches('/'));
+    let dashboard_prefix = format!(
+        "{}/dashboards/",
+        bundle.spec.layout.newrelic.trim_end_matches('/')
+    );
     files.retain(|f| !f.path.starts_with(&dashboard_prefix));
     write_atomic(&path, &contents).map_err(|e| fail(format!("error: {e}")))?;
     Ok(())
@@ -241,7 +263,11 @@ pub fn plan_text(bundle: &Bundle) -> String {
         "{} in {}: {} canary, {} replicas, {} gates ({})\n\n",
         spec.app.name,
         spec.app.namespace,
-        if basic { "basic (no traffic routing)" } else { "nginx-routed" },
+        if basic {
+            "basic (no traffic routing)"
+        } else {
+            "nginx-routed"
+        },
         spec.app.replicas,
         spec.metrics.len(),
         match spec.provider.use_ {
@@ -249,24 +275,42 @@ pub fn plan_text(bundle: &Bundle) -> String {
             Provider::Newrelic => "New Relic",
         }
     );
-    s.push_str(&format!("{:>3}  {:<40} {:>8} {:>8}  {}\n", "#", "step", "starts", "takes", if basic { "canary + stable pods (share)" } else { "traffic weight" }));
+    s.push_str(&format!(
+        "{:>3}  {:<40} {:>8} {:>8}  {}\n",
+        "#",
+        "step",
+        "starts",
+        "takes",
+        if basic {
+            "canary + stable pods (share)"
+        } else {
+            "traffic weight"
+        }
+    ));
     for step in &bundle.timeline {
         let detail = match step.split {
             Some(split) => {
                 let pct = split.canary_percent();
-                let far = (pct - f64::from(step.weight)).abs() > crate::bundle::EFFECTIVE_WEIGHT_TOLERANCE;
+                let far = (pct - f64::from(step.weight)).abs()
+                    > crate::bundle::EFFECTIVE_WEIGHT_TOLERANCE;
                 format!(
                     "{} + {} ({:.0}%){}",
                     split.canary,
                     split.stable,
                     pct,
-                    if far { format!("  ≠ setWeight {}", step.weight) } else { String::new() }
+                    if far {
+                        format!("  ≠ setWeight {}", step.weight)
+                    } else {
+                        String::new()
+                    }
                 )
             }
             None if !basic => format!("{}%", step.weight),
             None => String::new(),
         };
-        let takes = step.duration.map_or("manual".to_string(), format_go_duration);
+        let takes = step
+            .duration
+            .map_or("manual".to_string(), format_go_duration);
         let line = format!(
             "{:>3}  {:<40} {:>8} {:>8}  {}",
             step.index,
@@ -281,7 +325,10 @@ pub fn plan_text(bundle: &Bundle) -> String {
     s.push_str(&format!("\nbudget: {}\n", bundle.budget.explain()));
     s.push_str(&format!(
         "CI: kubectl argo rollouts status {} -n {} --timeout={}s  (job timeout-minutes: {})\n",
-        spec.app.name, spec.app.namespace, bundle.ci.status_timeout_secs, bundle.ci.job_timeout_minutes
+        spec.app.name,
+        spec.app.namespace,
+        bundle.ci.status_timeout_secs,
+        bundle.ci.job_timeout_minutes
     ));
     for n in &bundle.notices {
         s.push_str(&format!("\nnote: {n}\n"));

@@ -65,15 +65,19 @@ pub struct Located {
 pub fn render_error(path: &str, text: &str, problem: &Located, styled: bool) -> String {
     let range = byte_range(text, problem.span);
     let mut groups = vec![
-        Level::ERROR.primary_title(problem.message.as_str()).element(
-            Snippet::source(text)
-                .path(path)
-                .fold(true)
-                .annotation(AnnotationKind::Primary.span(range)),
-        ),
+        Level::ERROR
+            .primary_title(problem.message.as_str())
+            .element(
+                Snippet::source(text)
+                    .path(path)
+                    .fold(true)
+                    .annotation(AnnotationKind::Primary.span(range)),
+            ),
     ];
     if let Some(help) = &problem.help {
-        groups.push(Group::with_title(Level::HELP.secondary_title(help.as_str())));
+        groups.push(Group::with_title(
+            Level::HELP.secondary_title(help.as_str()),
+        ));
     }
     let renderer = if styled {
         Renderer::styled()
@@ -92,7 +96,10 @@ mod tests {
         let text = "a: é\nbb: x\n";
         assert_eq!(byte_offset(text, Pos { line: 2, col: 5 }), 10);
         assert_eq!(byte_offset(text, Pos { line: 1, col: 4 }), 3);
-        let span = Span { start: Pos { line: 2, col: 5 }, end: Pos { line: 2, col: 6 } };
+        let span = Span {
+            start: Pos { line: 2, col: 5 },
+            end: Pos { line: 2, col: 6 },
+        };
         assert_eq!(&text[byte_range(text, span)], "x");
     }
 
@@ -100,7 +107,10 @@ mod tests {
     fn renders_path_line_and_help() {
         let text = "app:\n  replicas: two\n";
         let p = Located {
-            span: Span { start: Pos { line: 2, col: 13 }, end: Pos { line: 2, col: 16 } },
+            span: Span {
+                start: Pos { line: 2, col: 13 },
+                end: Pos { line: 2, col: 16 },
+            },
             message: "bad".into(),
             help: Some("use a number".into()),
         };

@@ -281,21 +281,21 @@ impl Builder {
         span: Span,
     ) -> Result<(), LoadError> {
         // A scalar where a mapping expects a key.
-        if let Some(Frame::Map { map, pending, .. }) = self.stack.last_mut() {
-            if pending.is_none() {
-                let key = text.into_owned();
-                if map.contains_key(&key) {
-                    return Err(Self::err(
-                        LoadErrorKind::DuplicateKey,
-                        span,
-                        format!(
-                            "duplicate key `{key}` in this mapping; kubectl and the API server reject it"
-                        ),
-                    ));
-                }
-                *pending = Some((key, span));
-                return Ok(());
+        if let Some(Frame::Map { map, pending, .. }) = self.stack.last_mut()
+            && pending.is_none()
+        {
+            let key = text.into_owned();
+            if map.contains_key(&key) {
+                return Err(Self::err(
+                    LoadErrorKind::DuplicateKey,
+                    span,
+                    format!(
+                        "duplicate key `{key}` in this mapping; kubectl and the API server reject it"
+                    ),
+                ));
             }
+            *pending = Some((key, span));
+            return Ok(());
         }
         let Some((pointer, key)) = self.child_slot() else {
             return Ok(());
@@ -408,22 +408,22 @@ impl Builder {
             .get(&id)
             .map(|(v, _)| v.clone())
             .unwrap_or(Value::Null);
-        if let Some(Frame::Map { pending, map, .. }) = self.stack.last_mut() {
-            if pending.is_none() {
-                let key = match &value {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                };
-                if map.contains_key(&key) {
-                    return Err(Self::err(
-                        LoadErrorKind::DuplicateKey,
-                        span,
-                        format!("duplicate key `{key}` in this mapping"),
-                    ));
-                }
-                *pending = Some((key, span));
-                return Ok(());
+        if let Some(Frame::Map { pending, map, .. }) = self.stack.last_mut()
+            && pending.is_none()
+        {
+            let key = match &value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if map.contains_key(&key) {
+                return Err(Self::err(
+                    LoadErrorKind::DuplicateKey,
+                    span,
+                    format!("duplicate key `{key}` in this mapping"),
+                ));
             }
+            *pending = Some((key, span));
+            return Ok(());
         }
         if let Some((pointer, key)) = self.child_slot() {
             self.spans.insert(pointer, NodeSpan { key, value: span });
@@ -443,15 +443,15 @@ pub fn resolve_plain(text: &str) -> Value {
     let bytes = text.as_bytes();
     let first = bytes[0];
     if first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.' {
-        if let Some(hex) = text.strip_prefix("0x") {
-            if let Ok(i) = i64::from_str_radix(hex, 16) {
-                return Value::Number(i.into());
-            }
+        if let Some(hex) = text.strip_prefix("0x")
+            && let Ok(i) = i64::from_str_radix(hex, 16)
+        {
+            return Value::Number(i.into());
         }
-        if let Some(oct) = text.strip_prefix("0o") {
-            if let Ok(i) = i64::from_str_radix(oct, 8) {
-                return Value::Number(i.into());
-            }
+        if let Some(oct) = text.strip_prefix("0o")
+            && let Ok(i) = i64::from_str_radix(oct, 8)
+        {
+            return Value::Number(i.into());
         }
         let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
@@ -462,12 +462,11 @@ pub fn resolve_plain(text: &str) -> Value {
                 return Value::Number(u.into());
             }
         }
-        if is_yaml12_float(text) {
-            if let Ok(f) = text.parse::<f64>() {
-                if let Some(n) = Number::from_f64(f) {
-                    return Value::Number(n);
-                }
-            }
+        if is_yaml12_float(text)
+            && let Ok(f) = text.parse::<f64>()
+            && let Some(n) = Number::from_f64(f)
+        {
+            return Value::Number(n);
         }
     }
     Value::String(text.to_string())

@@ -8,13 +8,15 @@ use std::path::{Component, Path, PathBuf};
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::render::{json_text, RenderedFile};
+use crate::render::{RenderedFile, json_text};
 
 /// Why writing failed.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     /// A layout path that would leave the output directory.
-    #[error("refusing to write `{0}`: paths in the layout must stay inside --out-dir (no `..`, no absolute paths)")]
+    #[error(
+        "refusing to write `{0}`: paths in the layout must stay inside --out-dir (no `..`, no absolute paths)"
+    )]
     Escapes(String),
     /// An I/O failure.
     #[error("{path}: {source}")]
@@ -38,7 +40,8 @@ pub enum OutputError {
 pub fn safe_join(root: &Path, rel: &str) -> Result<PathBuf, OutputError> {
     let p = Path::new(rel);
     if rel.is_empty()
-        || p.components().any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+        || p.components()
+            .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
     {
         return Err(OutputError::Escapes(rel.to_string()));
     }
@@ -123,13 +126,19 @@ pub fn upsert_tiles(existing: &str, path: &str, tiles: &[Value]) -> Result<Strin
         detail,
     };
     let mut dash: Value = serde_json::from_str(existing).map_err(|e| {
-        bad(format!("not JSON at line {} column {}: {e}", e.line(), e.column()))
+        bad(format!(
+            "not JSON at line {} column {}: {e}",
+            e.line(),
+            e.column()
+        ))
     })?;
     let pages = dash
         .get_mut("pages")
         .and_then(Value::as_array_mut)
         .filter(|p| !p.is_empty())
-        .ok_or_else(|| bad("no `pages` array with at least one page: not a New Relic dashboard export".into()))?;
+        .ok_or_else(|| {
+            bad("no `pages` array with at least one page: not a New Relic dashboard export".into())
+        })?;
     for tile in tiles {
         let title = tile.get("title").cloned();
         let mut replaced = false;
@@ -152,7 +161,9 @@ pub fn upsert_tiles(existing: &str, path: &str, tiles: &[Value]) -> Result<Strin
             if !page.get("widgets").is_some_and(Value::is_array) {
                 page["widgets"] = Value::Array(Vec::new());
             }
-            let widgets = page["widgets"].as_array_mut().ok_or_else(|| bad("widgets is not an array".into()))?;
+            let widgets = page["widgets"]
+                .as_array_mut()
+                .ok_or_else(|| bad("widgets is not an array".into()))?;
             let next_row = widgets
                 .iter()
                 .filter_map(|w| {
@@ -192,7 +203,8 @@ mod tests {
             serde_json::json!({"title":"Canary — a rollout phase","layout":{"column":1,"row":1,"width":6,"height":3},"visualization":{"id":"viz.table"}}),
             serde_json::json!({"title":"Canary — a analysis outcome","layout":{"column":7,"row":1,"width":6,"height":3}}),
         ];
-        let out: Value = serde_json::from_str(&upsert_tiles(existing, "d.json", &tiles).unwrap()).unwrap();
+        let out: Value =
+            serde_json::from_str(&upsert_tiles(existing, "d.json", &tiles).unwrap()).unwrap();
         let w = &out["pages"][0]["widgets"];
         assert_eq!(w[0]["visualization"]["id"], "viz.table");
         assert_eq!(w[0]["layout"]["row"], 4);

@@ -3,7 +3,7 @@
 
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr};
-use promql_parser::util::{walk_expr, ExprVisitor};
+use promql_parser::util::{ExprVisitor, walk_expr};
 
 /// One vector or matrix selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +73,9 @@ mod tests {
 
     #[test]
     fn lists_jobs() {
-        let s = selectors(r#"sum(rate(x{job="api",code=~"5.."}[5m])) / sum(rate(x{job="api"}[5m]))"#).unwrap();
+        let s =
+            selectors(r#"sum(rate(x{job="api",code=~"5.."}[5m])) / sum(rate(x{job="api"}[5m]))"#)
+                .unwrap();
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].job(), Some("api"));
         assert!(selectors("sum(rate(x[5m]").is_err());

@@ -4,11 +4,11 @@
 
 use minijinja::{Environment, Error as TemplateError, ErrorKind, Value as TplValue};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, EFFECTIVE_WEIGHT_RULE};
 use crate::ladder::PodSplit;
-use crate::located::{load_str, Limits};
+use crate::located::{Limits, load_str};
 use crate::model::values::format_go_duration;
 use crate::spec::{NoData, Provider, Routing};
 
@@ -37,7 +37,9 @@ pub enum RenderError {
         source: TemplateError,
     },
     /// The output did not read back as the model (a generator bug; please report it).
-    #[error("self-check failed for {path}: {detail}. Nothing was written; this is a canary-gen bug, please report it with your canary.yaml")]
+    #[error(
+        "self-check failed for {path}: {detail}. Nothing was written; this is a canary-gen bug, please report it with your canary.yaml"
+    )]
     SelfCheck {
         /// The file.
         path: String,
@@ -55,8 +57,9 @@ fn literal_block_safe(text: &str) -> bool {
     text.ends_with('\n')
         && !text.ends_with("\n\n")
         && !text.starts_with([' ', '\t', '\n'])
-        && text.chars().all(|c| c == '\n' || c == '\t' || !c.is_control())
-        && !text.contains('\u{feff}')
+        && text
+            .chars()
+            .all(|c| c == '\n' || c == '\t' || !(c.is_control() || needs_yaml_escape(c)))
 }
 
 /// `{{ text|block(8) }}`: a literal block scalar indented by `indent`, or a JSON string when
@@ -75,7 +78,7 @@ fn block_filter(text: String, indent: usize) -> Result<TplValue, TemplateError> 
         Ok(TplValue::from_safe_string(out))
     } else {
         serde_json::to_string(&text)
-            .map(TplValue::from_safe_string)
+            .map(|json| TplValue::from_safe_string(yaml_safe_json(&json)))
             .map_err(|e| TemplateError::new(ErrorKind::BadSerialization, e.to_string()))
     }
 }
@@ -84,16 +87,47 @@ fn block_filter(text: String, indent: usize) -> Result<TplValue, TemplateError> 
 /// very string? Deliberately narrow: letters, digits and `._/-`, starting with a letter or digit.
 pub fn plain_scalar_ok(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
-        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
         && crate::yaml11::plain_is_string_in_yaml11(s)
         && crate::located::resolve_plain(s).is_string()
+}
+
+/// Characters that must not appear raw in YAML text: outside the YAML printable set, the BOM,
+/// and the characters YAML 1.1 treats as line breaks (NEL, LS, PS).
+fn needs_yaml_escape(c: char) -> bool {
+    let printable = matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}');
+    !printable || matches!(c, '\u{feff}' | '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// JSON text made safe to embed in YAML: characters YAML would reject or read as a line break
+/// are escaped as `\uXXXX` (they can only occur inside JSON strings, where that is valid).
+pub fn yaml_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if needs_yaml_escape(c) {
+            let mut buf = [0u16; 2];
+            for unit in c.encode_utf16(&mut buf) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// `{{ text|comment }}`: one line of text for a YAML or Markdown comment.
 fn comment_filter(text: String) -> TplValue {
     let line: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || needs_yaml_escape(c) {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     TplValue::from_safe_string(line)
 }
@@ -111,16 +145,29 @@ pub fn environment() -> Result<Environment<'static>, TemplateError> {
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_filter("block", block_filter);
     env.add_filter("comment", comment_filter);
-    env.add_filter("cell", |text: String| text.replace('|', "\\|").replace('\n', " "));
+    env.add_filter("cell", |text: String| {
+        text.replace('|', "\\|").replace('\n', " ")
+    });
     // In YAML templates, strings that are unambiguous plain scalars are written bare for
     // readability; everything else goes through the JSON escaper (a double-quoted scalar).
     env.set_formatter(|out, state, value| {
         if matches!(state.auto_escape(), minijinja::AutoEscape::Json) && !value.is_safe() {
-            if let Some(s) = value.as_str() {
-                if plain_scalar_ok(s) {
-                    return out.write_str(s).map_err(minijinja::Error::from);
-                }
+            if let Some(s) = value.as_str()
+                && plain_scalar_ok(s)
+            {
+                return out.write_str(s).map_err(minijinja::Error::from);
             }
+            if value.is_undefined() {
+                return Err(minijinja::Error::new(
+                    ErrorKind::UndefinedError,
+                    "undefined value in a YAML template",
+                ));
+            }
+            let json = serde_json::to_string(value)
+                .map_err(|e| minijinja::Error::new(ErrorKind::BadSerialization, e.to_string()))?;
+            return out
+                .write_str(&yaml_safe_json(&json))
+                .map_err(minijinja::Error::from);
         }
         minijinja::escape_formatter(out, state, value)
     });
@@ -157,7 +204,11 @@ fn first_difference(path: &str, a: &Value, b: &Value) -> Option<String> {
         }
         (Value::Array(x), Value::Array(y)) => {
             if x.len() != y.len() {
-                return Some(format!("{path}: {} items in the model, {} in the output", x.len(), y.len()));
+                return Some(format!(
+                    "{path}: {} items in the model, {} in the output",
+                    x.len(),
+                    y.len()
+                ));
             }
             x.iter()
                 .zip(y)
@@ -176,10 +227,15 @@ pub fn check_yaml(path: &str, text: &str, expected: &[Value]) -> Result<(), Rend
         path: path.to_string(),
         detail,
     };
-    let docs = load_str(text, Limits::default()).map_err(|e| fail(format!("does not parse: {e} at {}", e.span.start)))?;
+    let docs = load_str(text, Limits::default())
+        .map_err(|e| fail(format!("does not parse: {e} at {}", e.span.start)))?;
     let docs: Vec<_> = docs.into_iter().filter(|d| !d.value.is_null()).collect();
     if docs.len() != expected.len() {
-        return Err(fail(format!("{} documents written, {} expected", docs.len(), expected.len())));
+        return Err(fail(format!(
+            "{} documents written, {} expected",
+            docs.len(),
+            expected.len()
+        )));
     }
     for (doc, want) in docs.iter().zip(expected) {
         if let Some(d) = first_difference("", want, &doc.value) {
@@ -196,7 +252,9 @@ pub fn check_yaml(path: &str, text: &str, expected: &[Value]) -> Result<(), Rend
 }
 
 fn split_text(split: Option<PodSplit>) -> String {
-    split.map_or_else(String::new, |s| format!("{} / {} ({:.0}%)", s.canary, s.stable, s.canary_percent()))
+    split.map_or_else(String::new, |s| {
+        format!("{} / {} ({:.0}%)", s.canary, s.stable, s.canary_percent())
+    })
 }
 
 /// Render every file of the bundle, self-checked.
@@ -210,12 +268,25 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
     let layout = &spec.layout;
     let join = |dir: &str, file: &str| {
         let dir = dir.trim_end_matches('/');
-        if dir.is_empty() || dir == "." { file.to_string() } else { format!("{dir}/{file}") }
+        if dir.is_empty() || dir == "." {
+            file.to_string()
+        } else {
+            format!("{dir}/{file}")
+        }
     };
     let provider = spec.provider.use_;
     let mut files = Vec::new();
-    let add = |files: &mut Vec<RenderedFile>, path: String, what: String, contents: String, is_manifest: bool| {
-        files.push(RenderedFile { path, what, contents, is_manifest });
+    let add = |files: &mut Vec<RenderedFile>,
+               path: String,
+               what: String,
+               contents: String,
+               is_manifest: bool| {
+        files.push(RenderedFile {
+            path,
+            what,
+            contents,
+            is_manifest,
+        });
     };
 
     // Rollout.
@@ -227,13 +298,30 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
     let rollout_v = to_value(&bundle.rollout);
     let c = rollout_v["spec"]["strategy"]["canary"].clone();
     let rollout_path = join(&layout.manifests, &format!("rollout-{app}.yaml"));
-    let text = render_template(&env, "rollout.yaml.j2", json!({"r": rollout_v, "c": c, "suppressions": suppressions}))?;
+    let text = render_template(
+        &env,
+        "rollout.yaml.j2",
+        json!({"r": rollout_v, "c": c, "suppressions": suppressions}),
+    )?;
     check_yaml(&rollout_path, &text, &[rollout_v])?;
-    add(&mut files, rollout_path.clone(), format!("Rollout/{app}: the canary, pod template from Deployment/{} (workloadRef)", spec.app.deployment_name()), text, true);
+    add(
+        &mut files,
+        rollout_path.clone(),
+        format!(
+            "Rollout/{app}: the canary, pod template from Deployment/{} (workloadRef)",
+            spec.app.deployment_name()
+        ),
+        text,
+        true,
+    );
 
     // AnalysisTemplate.
     let template_v = to_value(&bundle.analysis_template);
-    let notes: Vec<Value> = spec.metrics.iter().map(|m| to_value(&m.description)).collect();
+    let notes: Vec<Value> = spec
+        .metrics
+        .iter()
+        .map(|m| to_value(&m.description))
+        .collect();
     let template_path = join(&layout.manifests, &format!("analysistemplate-{app}.yaml"));
     let text = render_template(
         &env,
@@ -245,10 +333,27 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
         }),
     )?;
     check_yaml(&template_path, &text, &[template_v])?;
-    add(&mut files, template_path.clone(), format!("AnalysisTemplate/{}: the metric gates", bundle.analysis_template.metadata.name.as_deref().unwrap_or_default()), text, true);
+    add(
+        &mut files,
+        template_path.clone(),
+        format!(
+            "AnalysisTemplate/{}: the metric gates",
+            bundle
+                .analysis_template
+                .metadata
+                .name
+                .as_deref()
+                .unwrap_or_default()
+        ),
+        text,
+        true,
+    );
 
     // Services.
-    let services = [to_value(&bundle.stable_service), to_value(&bundle.canary_service)];
+    let services = [
+        to_value(&bundle.stable_service),
+        to_value(&bundle.canary_service),
+    ];
     let services_path = join(&layout.manifests, &format!("services-{app}-canary.yaml"));
     let text = render_template(
         &env,
@@ -256,24 +361,60 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
         json!({"services": services, "roles": ["the stable ReplicaSet's pods (stableService)", "the canary ReplicaSet's pods (canaryService)"]}),
     )?;
     check_yaml(&services_path, &text, &services)?;
-    add(&mut files, services_path.clone(), "stable and canary Services the controller routes between".to_string(), text, true);
+    add(
+        &mut files,
+        services_path.clone(),
+        "stable and canary Services the controller routes between".to_string(),
+        text,
+        true,
+    );
 
     // RBAC.
     let rbac = [to_value(&bundle.role), to_value(&bundle.role_binding)];
     let rbac_path = join(&layout.manifests, &format!("rbac-{app}-ci-deployer.yaml"));
-    let text = render_template(&env, "rbac.yaml.j2", json!({"role": rbac[0], "binding": rbac[1], "app": app}))?;
+    let text = render_template(
+        &env,
+        "rbac.yaml.j2",
+        json!({"role": rbac[0], "binding": rbac[1], "app": app}),
+    )?;
     check_yaml(&rbac_path, &text, &rbac)?;
-    add(&mut files, rbac_path.clone(), format!("Role and RoleBinding for ServiceAccount {}", spec.ci.service_account), text, true);
+    add(
+        &mut files,
+        rbac_path.clone(),
+        format!(
+            "Role and RoleBinding for ServiceAccount {}",
+            spec.ci.service_account
+        ),
+        text,
+        true,
+    );
 
     // PrometheusRule.
-    let mut apply_order = vec![services_path.clone(), template_path.clone(), rbac_path.clone()];
+    let mut apply_order = vec![
+        services_path.clone(),
+        template_path.clone(),
+        rbac_path.clone(),
+    ];
     if let Some(rule) = &bundle.prometheus_rule {
         let rule_v = to_value(rule);
-        let path = join(&layout.manifests, &format!("prometheusrule-{app}-canary.yaml"));
-        let text = render_template(&env, "prometheusrule.yaml.j2", json!({"rule": rule_v, "app": app}))?;
+        let path = join(
+            &layout.manifests,
+            &format!("prometheusrule-{app}-canary.yaml"),
+        );
+        let text = render_template(
+            &env,
+            "prometheusrule.yaml.j2",
+            json!({"rule": rule_v, "app": app}),
+        )?;
         check_yaml(&path, &text, &[rule_v])?;
         apply_order.push(path.clone());
-        add(&mut files, path, "PrometheusRule: CanaryAborted and CanaryAnalysisMetricsMissing alerts".to_string(), text, true);
+        add(
+            &mut files,
+            path,
+            "PrometheusRule: CanaryAborted and CanaryAnalysisMetricsMissing alerts".to_string(),
+            text,
+            true,
+        );
     }
     apply_order.push(rollout_path.clone());
 
@@ -281,13 +422,27 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
     let alert_path = join(&layout.newrelic, "alerts/canary-analysis-aborted.json");
     let dashboard_path = join(&layout.newrelic, &format!("dashboards/{app}-canary.json"));
     for (path, what, value) in [
-        (&alert_path, "New Relic NRQL alert condition: pages when the canary aborts", to_value(&bundle.alert)),
-        (&dashboard_path, "New Relic dashboard with the canary tiles", to_value(&bundle.dashboard)),
+        (
+            &alert_path,
+            "New Relic NRQL alert condition: pages when the canary aborts",
+            to_value(&bundle.alert),
+        ),
+        (
+            &dashboard_path,
+            "New Relic dashboard with the canary tiles",
+            to_value(&bundle.dashboard),
+        ),
     ] {
         let text = json_text(&value);
-        let back: Value = serde_json::from_str(&text).map_err(|e| RenderError::SelfCheck { path: path.clone(), detail: e.to_string() })?;
+        let back: Value = serde_json::from_str(&text).map_err(|e| RenderError::SelfCheck {
+            path: path.clone(),
+            detail: e.to_string(),
+        })?;
         if let Some(d) = first_difference("", &value, &back) {
-            return Err(RenderError::SelfCheck { path: path.clone(), detail: d });
+            return Err(RenderError::SelfCheck {
+                path: path.clone(),
+                detail: d,
+            });
         }
         add(&mut files, path.clone(), what.to_string(), text, false);
     }
@@ -305,7 +460,13 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
         }),
     )?;
     check_yaml(&ci_path, &text, &[workflow])?;
-    add(&mut files, ci_path.clone(), "reusable GitHub Actions workflow: set image, then wait for the whole ladder".to_string(), text, false);
+    add(
+        &mut files,
+        ci_path.clone(),
+        "reusable GitHub Actions workflow: set image, then wait for the whole ladder".to_string(),
+        text,
+        false,
+    );
 
     // Runbook.
     let runbook_path = layout.runbook.clone();
@@ -314,23 +475,30 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
     let timeline: Vec<Value> = bundle
         .timeline
         .iter()
-        .map(|s| json!({
-            "index": s.index, "action": s.action, "start": format_go_duration(s.start),
-            "duration": s.duration.map_or("until promoted".to_string(), format_go_duration),
-            "split": split_text(s.split), "weight": s.weight,
-        }))
+        .map(|s| {
+            json!({
+                "index": s.index, "action": s.action, "start": format_go_duration(s.start),
+                "duration": s.duration.map_or("until promoted".to_string(), format_go_duration),
+                "split": split_text(s.split), "weight": s.weight,
+            })
+        })
         .collect();
     let metrics: Vec<Value> = spec
         .metrics
         .iter()
         .zip(&bundle.analysis_template.spec.metrics)
-        .map(|(m, built)| json!({
-            "name": m.name, "description": m.description.clone().unwrap_or_default(),
-            "condition": built.success_condition,
-            "no_data": match m.no_data { NoData::Pass => "passes", NoData::Fail => "fails" },
-        }))
+        .map(|(m, built)| {
+            json!({
+                "name": m.name, "description": m.description.clone().unwrap_or_default(),
+                "condition": built.success_condition,
+                "no_data": match m.no_data { NoData::Pass => "passes", NoData::Fail => "fails" },
+            })
+        })
         .collect();
-    let mut listing: Vec<Value> = files.iter().map(|f| json!({"path": f.path, "what": f.what})).collect();
+    let mut listing: Vec<Value> = files
+        .iter()
+        .map(|f| json!({"path": f.path, "what": f.what}))
+        .collect();
     listing.push(json!({"path": runbook_path, "what": "this runbook"}));
     let (alert_name, alert_where) = match provider {
         Provider::Prometheus => ("CanaryAborted".to_string(), "Prometheus alert, and the New Relic condition if the controller is also scraped into New Relic".to_string()),
@@ -359,7 +527,13 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
         "alert_name": alert_name, "alert_where": alert_where,
     });
     let text = render_template(&env, "runbook.md.j2", ctx)?;
-    add(&mut files, runbook_path, "operator runbook".to_string(), text, false);
+    add(
+        &mut files,
+        runbook_path,
+        "operator runbook".to_string(),
+        text,
+        false,
+    );
     Ok(files)
 }
 
@@ -386,7 +560,10 @@ pub fn ladder_diagram(bundle: &Bundle) -> String {
     parts.push("promoted".to_string());
     let line = parts.join("  →  ");
     let mut out = line.clone();
-    let marks: Vec<usize> = line.match_indices("ANALYSIS").map(|(i, _)| line[..i].chars().count() + 4).collect();
+    let marks: Vec<usize> = line
+        .match_indices("ANALYSIS")
+        .map(|(i, _)| line[..i].chars().count() + 4)
+        .collect();
     if let (Some(first), Some(last)) = (marks.first(), marks.last()) {
         let mut below = vec![' '; last + 1];
         for m in &marks {

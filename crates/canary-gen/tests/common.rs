@@ -2,8 +2,10 @@
 #![allow(dead_code)]
 
 use canary_gen::bundle::build;
-use canary_gen::render::{render, RenderedFile};
-use canary_gen::spec::{default_spec, load_spec, validate, LoadedSpec, Overrides, Provider, Routing};
+use canary_gen::render::{RenderedFile, render};
+use canary_gen::spec::{
+    LoadedSpec, Overrides, Provider, Routing, default_spec, load_spec, validate,
+};
 
 /// The workspace root.
 pub fn root() -> std::path::PathBuf {
@@ -20,7 +22,12 @@ pub fn custom_spec() -> LoadedSpec {
 /// Render the default spec with overrides.
 pub fn render_default(provider: Provider, routing: Routing) -> Vec<RenderedFile> {
     let mut loaded = default_spec().expect("default loads");
-    Overrides { provider: Some(provider), routing: Some(routing), stable_ingress: None }.apply(&mut loaded);
+    Overrides {
+        provider: Some(provider),
+        routing: Some(routing),
+        stable_ingress: None,
+    }
+    .apply(&mut loaded);
     render_loaded(&loaded)
 }
 

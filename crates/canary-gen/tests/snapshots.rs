@@ -21,9 +21,18 @@ fn default_spec_all_combinations() {
 fn custom_spec() {
     let files = common::render_loaded(&common::custom_spec());
     let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert!(paths.contains(&"deploy/payments/canary/rollout-payments.yaml"), "{paths:?}");
-    assert!(paths.contains(&".github/workflows/deploy-payments.yml"), "{paths:?}");
-    assert!(!paths.iter().any(|p| p.contains("prometheusrule")), "New Relic spec renders no PrometheusRule");
+    assert!(
+        paths.contains(&"deploy/payments/canary/rollout-payments.yaml"),
+        "{paths:?}"
+    );
+    assert!(
+        paths.contains(&".github/workflows/deploy-payments.yml"),
+        "{paths:?}"
+    );
+    assert!(
+        !paths.iter().any(|p| p.contains("prometheusrule")),
+        "New Relic spec renders no PrometheusRule"
+    );
     insta::assert_snapshot!("custom_payments", common::tree_text(&files));
 }
 

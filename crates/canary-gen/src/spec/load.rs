@@ -5,8 +5,8 @@ use std::fmt;
 use serde_json::Value;
 
 use super::types::CanarySpec;
-use crate::diag::{render_error, Located};
-use crate::located::{load_str, Limits, LocatedDoc, Span};
+use crate::diag::{Located, render_error};
+use crate::located::{Limits, LocatedDoc, Span, load_str};
 
 /// The built-in default spec (the seed's instant-api setup), with its comments.
 pub const DEFAULT_SPEC_TEXT: &str = include_str!("../../../../templates/canary.yaml");
@@ -95,7 +95,9 @@ pub fn load_spec(path: &str, text: &str) -> Result<LoadedSpec, SpecError> {
         fail(vec![Located {
             span: e.span,
             message: e.message.clone(),
-            help: Some("fix the YAML syntax; `canary-gen init` prints a valid starting spec".into()),
+            help: Some(
+                "fix the YAML syntax; `canary-gen init` prints a valid starting spec".into(),
+            ),
         }])
     })?;
     docs.retain(|d| !d.value.is_null());
@@ -156,7 +158,10 @@ fn schema_problems(doc: &LocatedDoc) -> Vec<Located> {
                 let first = unexpected.first().cloned().unwrap_or_default();
                 (
                     doc.nearest_key_span(&format!("{pointer}/{}", escape(&first))),
-                    Some("check the spelling; `canary-gen schema` lists every allowed key".to_string()),
+                    Some(
+                        "check the spelling; `canary-gen schema` lists every allowed key"
+                            .to_string(),
+                    ),
                 )
             }
             jsonschema::error::ValidationErrorKind::Required { .. } => (
@@ -165,7 +170,11 @@ fn schema_problems(doc: &LocatedDoc) -> Vec<Located> {
             ),
             _ => (doc.nearest_span(&pointer), None),
         };
-        let at = if pointer.is_empty() { "the spec".to_string() } else { format!("`{}`", pointer.trim_start_matches('/').replace('/', ".")) };
+        let at = if pointer.is_empty() {
+            "the spec".to_string()
+        } else {
+            format!("`{}`", pointer.trim_start_matches('/').replace('/', "."))
+        };
         problems.push(Located {
             span,
             message: format!("{at}: {error}"),

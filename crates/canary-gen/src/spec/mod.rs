@@ -5,6 +5,6 @@ mod load;
 mod types;
 mod validate;
 
-pub use load::{default_spec, load_spec, schema, LoadedSpec, SpecError, DEFAULT_SPEC_TEXT};
+pub use load::{DEFAULT_SPEC_TEXT, LoadedSpec, SpecError, default_spec, load_spec, schema};
 pub use types::*;
-pub use validate::{known_args, validate, Overrides};
+pub use validate::{Overrides, known_args, validate};

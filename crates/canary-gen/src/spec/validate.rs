@@ -29,14 +29,15 @@ impl Overrides {
             loaded.spec.traffic.routing = r;
         }
         if let Some(ingress) = &self.stable_ingress {
-            let nginx = loaded
-                .spec
-                .traffic
-                .nginx
-                .get_or_insert_with(|| super::types::NginxSettings {
-                    stable_ingress: String::new(),
-                    annotation_prefix: None,
-                });
+            let nginx =
+                loaded
+                    .spec
+                    .traffic
+                    .nginx
+                    .get_or_insert_with(|| super::types::NginxSettings {
+                        stable_ingress: String::new(),
+                        annotation_prefix: None,
+                    });
             nginx.stable_ingress = ingress.clone();
         }
     }
@@ -84,7 +85,8 @@ pub fn nrql_aliases(query: &str) -> Vec<String> {
     while let Some(i) = upper[from..].find("AS") {
         let at = from + i;
         from = at + 2;
-        let before_ok = at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
+        let before_ok =
+            at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         let after = &query[at + 2..];
         if !before_ok || !after.starts_with(char::is_whitespace) {
             continue;
@@ -126,37 +128,88 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     };
 
     for (key, value) in &spec.app.pod_labels {
-        let pointer = format!("/app/podLabels/{}", key.replace('~', "~0").replace('/', "~1"));
+        let pointer = format!(
+            "/app/podLabels/{}",
+            key.replace('~', "~0").replace('/', "~1")
+        );
         if !is_label_key(key) {
-            push(loaded.key_span(&pointer), format!("`{key}` is not a valid label key"), Some("a label key is [prefix/]name: name ≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric"));
+            push(
+                loaded.key_span(&pointer),
+                format!("`{key}` is not a valid label key"),
+                Some(
+                    "a label key is [prefix/]name: name ≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric",
+                ),
+            );
         }
         if value.is_empty() || !is_label_value(value) {
-            push(loaded.span(&pointer), format!("`{value}` is not a valid label value"), Some("≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric"));
+            push(
+                loaded.span(&pointer),
+                format!("`{value}` is not a valid label value"),
+                Some("≤ 63 of [A-Za-z0-9._-], starting and ending alphanumeric"),
+            );
         }
     }
     for (pointer, value, what) in [
-        ("/app/container", spec.app.container.as_str(), "container name"),
-        ("/ci/serviceAccount", spec.ci.service_account.as_str(), "ServiceAccount name"),
+        (
+            "/app/container",
+            spec.app.container.as_str(),
+            "container name",
+        ),
+        (
+            "/ci/serviceAccount",
+            spec.ci.service_account.as_str(),
+            "ServiceAccount name",
+        ),
     ] {
         if !is_dns1123_label(value) {
-            push(loaded.span(pointer), format!("`{value}` is not a valid {what}"), Some("use lowercase letters, digits and `-` (a DNS-1123 label)"));
+            push(
+                loaded.span(pointer),
+                format!("`{value}` is not a valid {what}"),
+                Some("use lowercase letters, digits and `-` (a DNS-1123 label)"),
+            );
         }
     }
-    if let Some(nginx) = &spec.traffic.nginx {
-        if !nginx.stable_ingress.is_empty() && !crate::model::values::is_dns1123_subdomain(&nginx.stable_ingress) {
-            push(loaded.span("/traffic/nginx/stableIngress"), format!("`{}` is not a valid Ingress name", nginx.stable_ingress), None);
-        }
+    if let Some(nginx) = &spec.traffic.nginx
+        && !nginx.stable_ingress.is_empty()
+        && !crate::model::values::is_dns1123_subdomain(&nginx.stable_ingress)
+    {
+        push(
+            loaded.span("/traffic/nginx/stableIngress"),
+            format!("`{}` is not a valid Ingress name", nginx.stable_ingress),
+            None,
+        );
     }
     for (pointer, value, quote) in [
-        ("/provider/prometheus/job", spec.provider.prometheus.job.as_str(), '"'),
-        ("/provider/newrelic/appName", spec.provider.newrelic.app_name.as_str(), '\''),
+        (
+            "/provider/prometheus/job",
+            spec.provider.prometheus.job.as_str(),
+            '"',
+        ),
+        (
+            "/provider/newrelic/appName",
+            spec.provider.newrelic.app_name.as_str(),
+            '\'',
+        ),
     ] {
         if value.contains([quote, '\\']) || value.chars().any(char::is_control) {
-            push(loaded.span(pointer), format!("`{value}` cannot be substituted into a query safely"), Some("Argo pastes arg values into the query text verbatim; remove quotes, backslashes and control characters"));
+            push(
+                loaded.span(pointer),
+                format!("`{value}` cannot be substituted into a query safely"),
+                Some(
+                    "Argo pastes arg values into the query text verbatim; remove quotes, backslashes and control characters",
+                ),
+            );
         }
     }
     if !is_dns1123_label(spec.app.deployment_name()) && !spec.app.deployment_name().contains('.') {
-        push(loaded.span("/app/deployment"), format!("`{}` is not a valid Deployment name", spec.app.deployment_name()), Some("use lowercase letters, digits and `-`"));
+        push(
+            loaded.span("/app/deployment"),
+            format!(
+                "`{}` is not a valid Deployment name",
+                spec.app.deployment_name()
+            ),
+            Some("use lowercase letters, digits and `-`"),
+        );
     }
 
     // The ladder.
@@ -165,15 +218,18 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
         if rung.weight <= previous {
             push(
                 loaded.span(&format!("/ladder/{i}/weight")),
-                format!("weight {} does not rise above the previous rung's {previous}", rung.weight),
+                format!(
+                    "weight {} does not rise above the previous rung's {previous}",
+                    rung.weight
+                ),
                 Some("each rung must raise the canary weight"),
             );
         }
         previous = rung.weight;
-        if let Some(p) = &rung.pause {
-            if let Some(problem) = duration_problem(loaded, &format!("/ladder/{i}/pause"), p) {
-                problems_push(&mut push, problem);
-            }
+        if let Some(p) = &rung.pause
+            && let Some(problem) = duration_problem(loaded, &format!("/ladder/{i}/pause"), p)
+        {
+            problems_push(&mut push, problem);
         }
     }
     let gated = spec.ladder.iter().any(|r| r.analysis && r.weight < 100);
@@ -185,9 +241,15 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
         );
     }
     for (pointer, text) in [
-        ("/readinessAllowance", Some(spec.readiness_allowance.as_str())),
+        (
+            "/readinessAllowance",
+            Some(spec.readiness_allowance.as_str()),
+        ),
         ("/analysis/interval", Some(spec.analysis.interval.as_str())),
-        ("/analysis/initialDelay", spec.analysis.initial_delay.as_deref()),
+        (
+            "/analysis/initialDelay",
+            spec.analysis.initial_delay.as_deref(),
+        ),
     ] {
         if let Some(problem) = text.and_then(|t| duration_problem(loaded, pointer, t)) {
             problems_push(&mut push, problem);
@@ -200,7 +262,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                 "failureLimit {} with count {} can never fail the gate",
                 spec.analysis.failure_limit, spec.analysis.count
             ),
-            Some("Argo fails a metric when failed measurements exceed failureLimit; keep failureLimit below count"),
+            Some(
+                "Argo fails a metric when failed measurements exceed failureLimit; keep failureLimit below count",
+            ),
         );
     }
 
@@ -211,11 +275,23 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     for (i, metric) in spec.metrics.iter().enumerate() {
         let at = |suffix: &str| format!("/metrics/{i}{suffix}");
         if !names.insert(metric.name.as_str()) {
-            push(loaded.span(&at("/name")), format!("metric `{}` is defined twice", metric.name), Some("Argo rejects an AnalysisRun with two metrics of one name"));
+            push(
+                loaded.span(&at("/name")),
+                format!("metric `{}` is defined twice", metric.name),
+                Some("Argo rejects an AnalysisRun with two metrics of one name"),
+            );
         }
         match (metric.max, metric.min) {
-            (Some(_), Some(_)) => push(loaded.key_span(&at("/min")), format!("metric `{}` sets both `max` and `min`", metric.name), Some("keep one threshold per gate")),
-            (None, None) => push(loaded.key_span(&at("")), format!("metric `{}` needs a threshold: `max` or `min`", metric.name), None),
+            (Some(_), Some(_)) => push(
+                loaded.key_span(&at("/min")),
+                format!("metric `{}` sets both `max` and `min`", metric.name),
+                Some("keep one threshold per gate"),
+            ),
+            (None, None) => push(
+                loaded.key_span(&at("")),
+                format!("metric `{}` needs a threshold: `max` or `min`", metric.name),
+                None,
+            ),
             _ => {}
         }
         let (key, query) = match provider {
@@ -225,7 +301,10 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
         let Some(query) = query else {
             push(
                 loaded.key_span(&at("/name")),
-                format!("metric `{}` has no `{key}` query, but the provider is {key}", metric.name),
+                format!(
+                    "metric `{}` has no `{key}` query, but the provider is {key}",
+                    metric.name
+                ),
                 Some("add a query for this provider, or choose the other provider"),
             );
             continue;
@@ -241,17 +320,36 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                 );
             }
         }
-        let resolved = crate::model::analysis::substitute_args(&query.query, |n| args.get(n).cloned());
+        let resolved =
+            crate::model::analysis::substitute_args(&query.query, |n| args.get(n).cloned());
         match provider {
             Provider::Prometheus => match crate::promql::selectors(&resolved) {
-                Err(e) => push(loaded.span(&qp), format!("PromQL does not parse: {e}"), Some("check the query with `promtool` or the Prometheus UI")),
+                Err(e) => push(
+                    loaded.span(&qp),
+                    format!("PromQL does not parse: {e}"),
+                    Some("check the query with `promtool` or the Prometheus UI"),
+                ),
                 Ok(selectors) => {
                     for s in selectors {
                         let job = &spec.provider.prometheus.job;
                         match s.job() {
                             Some(j) if j == job => {}
-                            Some(j) => push(loaded.span(&qp), format!("selector {} matches job `{j}`, but provider.prometheus.job is `{job}`", s.metric.as_deref().unwrap_or("{…}")), Some("select job=\"{{args.job}}\" so the gate measures the app")),
-                            None => push(loaded.span(&qp), format!("selector {} has no `job` matcher, so it measures every job", s.metric.as_deref().unwrap_or("{…}")), Some("add job=\"{{args.job}}\"")),
+                            Some(j) => push(
+                                loaded.span(&qp),
+                                format!(
+                                    "selector {} matches job `{j}`, but provider.prometheus.job is `{job}`",
+                                    s.metric.as_deref().unwrap_or("{…}")
+                                ),
+                                Some("select job=\"{{args.job}}\" so the gate measures the app"),
+                            ),
+                            None => push(
+                                loaded.span(&qp),
+                                format!(
+                                    "selector {} has no `job` matcher, so it measures every job",
+                                    s.metric.as_deref().unwrap_or("{…}")
+                                ),
+                                Some("add job=\"{{args.job}}\""),
+                            ),
                         }
                     }
                 }
@@ -261,11 +359,22 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                     push(loaded.span(&qp), "the NRQL does not return the key `value` that the generated condition reads".into(), Some("alias the measured value: `SELECT … AS 'value'`"));
                 }
                 if !nrql_has_keyword(&query.query, "SINCE") {
-                    push(loaded.span(&qp), "the analysis NRQL has no SINCE, so New Relic averages over the last hour".into(), Some("add e.g. `SINCE 5 minutes ago`"));
+                    push(
+                        loaded.span(&qp),
+                        "the analysis NRQL has no SINCE, so New Relic averages over the last hour"
+                            .into(),
+                        Some("add e.g. `SINCE 5 minutes ago`"),
+                    );
                 }
                 for kw in ["FACET", "TIMESERIES", "COMPARE WITH"] {
                     if nrql_has_keyword(&query.query, kw) {
-                        push(loaded.span(&qp), format!("{kw} makes New Relic return several rows, but the condition reads one"), Some("remove it; the gate needs a single value"));
+                        push(
+                            loaded.span(&qp),
+                            format!(
+                                "{kw} makes New Relic return several rows, but the condition reads one"
+                            ),
+                            Some("remove it; the gate needs a single value"),
+                        );
                     }
                 }
             }
@@ -273,13 +382,28 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     }
     if provider == Provider::Prometheus {
         let addr = &spec.provider.prometheus.address;
-        let ok = (addr.starts_with("http://") || addr.starts_with("https://")) && addr.split("://").nth(1).is_some_and(|h| !h.is_empty());
+        let ok = (addr.starts_with("http://") || addr.starts_with("https://"))
+            && addr.split("://").nth(1).is_some_and(|h| !h.is_empty());
         if !ok {
-            push(loaded.span("/provider/prometheus/address"), format!("`{addr}` is not an absolute URL"), Some("Argo requires scheme and host, e.g. http://prometheus.monitoring:9090"));
+            push(
+                loaded.span("/provider/prometheus/address"),
+                format!("`{addr}` is not an absolute URL"),
+                Some("Argo requires scheme and host, e.g. http://prometheus.monitoring:9090"),
+            );
         }
     }
-    if spec.traffic.routing == Routing::Nginx && spec.traffic.nginx.as_ref().is_none_or(|n| n.stable_ingress.is_empty()) {
-        push(loaded.key_span("/traffic"), "nginx routing needs the live Ingress: `traffic.nginx.stableIngress`".into(), Some("set it in the spec or pass --stable-ingress NAME"));
+    if spec.traffic.routing == Routing::Nginx
+        && spec
+            .traffic
+            .nginx
+            .as_ref()
+            .is_none_or(|n| n.stable_ingress.is_empty())
+    {
+        push(
+            loaded.key_span("/traffic"),
+            "nginx routing needs the live Ingress: `traffic.nginx.stableIngress`".into(),
+            Some("set it in the spec or pass --stable-ingress NAME"),
+        );
     }
 
     if problems.is_empty() {
@@ -300,13 +424,16 @@ pub fn is_label_key(key: &str) -> bool {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
-    prefix.is_none_or(crate::model::values::is_dns1123_subdomain) && !name.is_empty() && is_label_value(name)
+    prefix.is_none_or(crate::model::values::is_dns1123_subdomain)
+        && !name.is_empty()
+        && is_label_value(name)
 }
 
 /// A Kubernetes label value (non-empty here).
 pub fn is_label_value(v: &str) -> bool {
     v.len() <= 63
-        && v.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
         && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
 }
@@ -321,15 +448,27 @@ mod tests {
 
     #[test]
     fn nrql_keywords_ignore_strings() {
-        assert!(nrql_has_keyword("SELECT x FROM T since 5 minutes ago", "SINCE"));
-        assert!(!nrql_has_keyword("SELECT x FROM T WHERE a = 'since'", "SINCE"));
-        assert!(nrql_has_keyword("SELECT x FROM T COMPARE  WITH 1 week ago", "COMPARE WITH"));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T since 5 minutes ago",
+            "SINCE"
+        ));
+        assert!(!nrql_has_keyword(
+            "SELECT x FROM T WHERE a = 'since'",
+            "SINCE"
+        ));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T COMPARE  WITH 1 week ago",
+            "COMPARE WITH"
+        ));
     }
 
     #[test]
     fn nrql_aliases_found() {
         assert_eq!(nrql_aliases("SELECT count(*) AS 'value' FROM T"), ["value"]);
-        assert_eq!(nrql_aliases("SELECT count(*) as value, max(x) AS `m.x` FROM T"), ["value", "m.x"]);
+        assert_eq!(
+            nrql_aliases("SELECT count(*) as value, max(x) AS `m.x` FROM T"),
+            ["value", "m.x"]
+        );
         assert!(nrql_aliases("SELECT CASE FROM HAS").is_empty());
     }
 }
