@@ -3,6 +3,7 @@
 
 pub mod bundle;
 pub mod cli;
+pub mod crd;
 pub mod diag;
 pub mod ladder;
 pub mod located;
