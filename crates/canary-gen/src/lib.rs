@@ -8,6 +8,7 @@ pub mod diag;
 pub mod ladder;
 pub mod located;
 pub mod model;
+pub mod nrql;
 pub mod output;
 pub mod promql;
 pub mod render;
