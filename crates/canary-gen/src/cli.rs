@@ -10,8 +10,8 @@ use crate::model::values::format_go_duration;
 use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
 use crate::render::{RenderedFile, manifest_stream, render};
 use crate::spec::{
-    DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec, load_spec, schema,
-    validate,
+    DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec_then, load_spec_then,
+    schema, validate,
 };
 
 /// Render an Argo Rollouts canary migration from one spec.
@@ -108,33 +108,46 @@ fn styled() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Load, override and validate the spec.
-pub fn load(args: &SpecArgs) -> Result<LoadedSpec, Failure> {
-    let loaded = match &args.config {
-        None => default_spec(),
+/// Load, override and validate the spec, then run `work` on it. The JSON Schema check runs on
+/// a second thread meanwhile; its problems, if any, win over `work`'s result.
+pub fn load_and<T: Send>(
+    args: &SpecArgs,
+    work: impl FnOnce(&LoadedSpec) -> Result<T, Failure> + Send,
+) -> Result<T, Failure> {
+    let overrides = Overrides {
+        provider: args.provider,
+        routing: args.traffic,
+        stable_ingress: args.stable_ingress.clone(),
+    };
+    let work = |loaded: &LoadedSpec| {
+        let mut loaded = loaded.clone();
+        overrides.apply(&mut loaded);
+        validate(&loaded).map_err(|e| fail(e.render(styled())))?;
+        work(&loaded)
+    };
+    let result = match &args.config {
+        None => default_spec_then(work),
         Some(path) => {
             let text = std::fs::read_to_string(path).map_err(|e| {
                 fail(format!("error: cannot read {}: {e}\nhelp: `canary-gen init > canary.yaml` writes a starting spec", path.display()))
             })?;
-            load_spec(&path.display().to_string(), &text)
+            load_spec_then(&path.display().to_string(), &text, work)
         }
     };
-    let mut loaded = loaded.map_err(|e| fail(e.render(styled())))?;
-    Overrides {
-        provider: args.provider,
-        routing: args.traffic,
-        stable_ingress: args.stable_ingress.clone(),
-    }
-    .apply(&mut loaded);
-    validate(&loaded).map_err(|e| fail(e.render(styled())))?;
-    Ok(loaded)
+    result.map_err(|e| fail(e.render(styled())))?.1
+}
+
+/// Load, override and validate the spec.
+pub fn load(args: &SpecArgs) -> Result<LoadedSpec, Failure> {
+    load_and(args, |loaded| Ok(loaded.clone()))
 }
 
 fn bundle_and_files(args: &SpecArgs) -> Result<(Bundle, Vec<RenderedFile>), Failure> {
-    let loaded = load(args)?;
-    let bundle = build(&loaded.spec);
-    let files = render(&bundle).map_err(|e| fail(format!("error: {e}")))?;
-    Ok((bundle, files))
+    load_and(args, |loaded| {
+        let bundle = build(&loaded.spec);
+        let files = render(&bundle).map_err(|e| fail(format!("error: {e}")))?;
+        Ok((bundle, files))
+    })
 }
 
 fn print_notices(bundle: &Bundle, err: &mut dyn Write) {

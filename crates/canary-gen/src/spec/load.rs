@@ -86,6 +86,18 @@ fn escape(segment: &str) -> String {
 
 /// Parse, schema-check and deserialize a spec. `path` is only used in messages.
 pub fn load_spec(path: &str, text: &str) -> Result<LoadedSpec, SpecError> {
+    load_spec_then(path, text, |_| ()).map(|(loaded, ())| loaded)
+}
+
+/// Like [`load_spec`], but runs `work` on the deserialized spec while the JSON Schema check
+/// runs on another thread. The schema's verdict still wins: if it finds problems, they are the
+/// error and `work`'s result is dropped, so `work` must not have side effects (it renders in
+/// memory; nothing is written before this returns).
+pub fn load_spec_then<T: Send>(
+    path: &str,
+    text: &str,
+    work: impl FnOnce(&LoadedSpec) -> T + Send,
+) -> Result<(LoadedSpec, T), SpecError> {
     let fail = |problems: Vec<Located>| SpecError {
         path: path.to_string(),
         text: text.to_string(),
@@ -109,30 +121,46 @@ pub fn load_spec(path: &str, text: &str) -> Result<LoadedSpec, SpecError> {
         }]));
     }
     let doc = docs.remove(0);
-    let mut problems = schema_problems(&doc);
-    if problems.is_empty() {
-        match serde_path_to_error::deserialize::<_, CanarySpec>(&doc.value) {
+    let (mut problems, typed) = std::thread::scope(|scope| {
+        let schema = scope.spawn(|| schema_problems(&doc));
+        let typed = match serde_path_to_error::deserialize::<_, CanarySpec>(&doc.value) {
             Ok(spec) => {
-                return Ok(LoadedSpec {
+                let loaded = LoadedSpec {
                     spec,
                     path: path.to_string(),
                     text: text.to_string(),
-                    doc,
-                });
+                    doc: doc.clone(),
+                };
+                let result = work(&loaded);
+                Ok((loaded, result))
             }
-            Err(e) => {
-                let pointer: String = e
-                    .path()
-                    .iter()
-                    .map(|seg| format!("/{}", escape(&seg.to_string())))
-                    .collect();
-                problems.push(Located {
-                    span: doc.nearest_span(&pointer),
-                    message: e.inner().to_string(),
-                    help: None,
-                });
-            }
+            Err(e) => Err(e),
+        };
+        let problems = schema.join().unwrap_or_else(|_| {
+            vec![Located {
+                span: Span::file_start(),
+                message: "internal error: the schema check panicked; please report it".into(),
+                help: None,
+            }]
+        });
+        (problems, typed)
+    });
+    match typed {
+        Ok(done) if problems.is_empty() => return Ok(done),
+        Ok(_) => {}
+        Err(e) if problems.is_empty() => {
+            let pointer: String = e
+                .path()
+                .iter()
+                .map(|seg| format!("/{}", escape(&seg.to_string())))
+                .collect();
+            problems.push(Located {
+                span: doc.nearest_span(&pointer),
+                message: e.inner().to_string(),
+                help: None,
+            });
         }
+        Err(_) => {}
     }
     problems.sort_by_key(|p| p.span);
     Err(fail(problems))
@@ -187,6 +215,13 @@ fn schema_problems(doc: &LocatedDoc) -> Vec<Located> {
         });
     }
     problems
+}
+
+/// The built-in default spec, then `work` on it (see [`load_spec_then`]).
+pub fn default_spec_then<T: Send>(
+    work: impl FnOnce(&LoadedSpec) -> T + Send,
+) -> Result<(LoadedSpec, T), SpecError> {
+    load_spec_then("<built-in default>", DEFAULT_SPEC_TEXT, work)
 }
 
 /// The built-in default spec.

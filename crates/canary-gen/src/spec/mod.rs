@@ -5,6 +5,9 @@ mod load;
 mod types;
 mod validate;
 
-pub use load::{DEFAULT_SPEC_TEXT, LoadedSpec, SpecError, default_spec, load_spec, schema};
+pub use load::{
+    DEFAULT_SPEC_TEXT, LoadedSpec, SpecError, default_spec, default_spec_then, load_spec,
+    load_spec_then, schema,
+};
 pub use types::*;
 pub use validate::{Overrides, known_args, validate};
