@@ -18,6 +18,7 @@ pub mod registry;
 pub mod repo;
 pub mod report;
 pub mod rules;
+pub mod suppress;
 
 use std::path::Path;
 
@@ -72,5 +73,6 @@ pub fn lint(root: &Path, settings: &Settings) -> Result<Outcome, RepoError> {
     diagnostics.extend(run_rules(&repo, settings));
     diagnostics.sort();
     diagnostics.dedup();
+    suppress::apply(&repo.files, &mut diagnostics);
     Ok(Outcome { repo, diagnostics })
 }

@@ -15,6 +15,8 @@ pub static ALL: &[&dyn Rule] = &[
     &ParseError,
     &InputLimit,
     &InvalidObject,
+    &crate::suppress::SuppressionWithoutReason,
+    &crate::suppress::UnusedSuppression,
     &WorkloadRefTargetExists,
     &WorkloadRefScaleDown,
 ];
