@@ -151,6 +151,18 @@ proptest! {
         // any plain scalar whose YAML 1.1 reading differs: an Err here is the failure.
         let files = render(&build(&loaded.spec));
         prop_assert!(files.is_ok(), "{:?}", files.err());
+        // A second, independent reader (serde-saphyr, the maintained serde_yaml successor)
+        // reads every YAML file to the same values as our span-keeping loader.
+        for f in files.iter().flatten().filter(|f| f.path.ends_with(".yaml") || f.path.ends_with(".yml")) {
+            let ours: Vec<serde_json::Value> = canary_gen::located::load_str(&f.contents, Default::default())
+                .map_err(|e| TestCaseError::fail(format!("{}: {e}", f.path)))?
+                .into_iter()
+                .map(|d| d.value)
+                .collect();
+            let theirs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&f.contents)
+                .map_err(|e| TestCaseError::fail(format!("serde-saphyr cannot read {}: {e}", f.path)))?;
+            prop_assert_eq!(&ours, &theirs, "{}", f.path);
+        }
     }
 }
 
