@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod context;
 pub mod diagnostic;
+pub mod facts;
 pub mod files;
 pub mod registry;
 pub mod repo;

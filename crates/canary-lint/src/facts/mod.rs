@@ -1,0 +1,3 @@
+//! Facts derived from the repo that several rules share (one file per topic).
+
+pub mod workload;
