@@ -53,6 +53,12 @@ fn copy_dir(from: &Path, to: &Path) {
 pub fn lint(dir: &Path) -> (String, usize, usize) {
     let outcome = canary_lint::lint(dir, &Settings::default()).expect("lint runs");
     let summary = outcome.summary();
-    let text = render_report(Format::Human, &outcome.repo, &outcome.diagnostics, &summary, false);
+    let text = render_report(
+        Format::Human,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        false,
+    );
     (text, outcome.diagnostics.len(), summary.documents)
 }

@@ -10,15 +10,34 @@ fn every_combination_lints_clean() {
     for provider in [Provider::Prometheus, Provider::Newrelic] {
         for routing in [Routing::None, Routing::Nginx] {
             let dir = tempfile::tempdir().expect("tempdir");
-            let overrides = Overrides { provider: Some(provider), routing: Some(routing), stable_ingress: None };
+            let overrides = Overrides {
+                provider: Some(provider),
+                routing: Some(routing),
+                stable_ingress: None,
+            };
             // Put the CI workflow where GitHub (and the linter's CI rules) look for it.
-            let loaded = spec(&overrides, |l| l.spec.layout.ci = ".github/workflows".into());
+            let loaded = spec(&overrides, |l| {
+                l.spec.layout.ci = ".github/workflows".into()
+            });
             render_into(&loaded, dir.path());
             copy_fixture("e2e/app", dir.path());
-            copy_fixture(if routing == Routing::Nginx { "e2e/ingress-nginx" } else { "e2e/ingress-basic" }, dir.path());
+            copy_fixture(
+                if routing == Routing::Nginx {
+                    "e2e/ingress-nginx"
+                } else {
+                    "e2e/ingress-basic"
+                },
+                dir.path(),
+            );
             let (report, findings, documents) = lint(dir.path());
-            assert!(documents >= 10, "{provider:?}/{routing:?}: only {documents} documents loaded");
-            assert_eq!(findings, 0, "{provider:?} × {routing:?} render does not lint clean:\n{report}");
+            assert!(
+                documents >= 10,
+                "{provider:?}/{routing:?}: only {documents} documents loaded"
+            );
+            assert_eq!(
+                findings, 0,
+                "{provider:?} × {routing:?} render does not lint clean:\n{report}"
+            );
         }
     }
 }
@@ -26,7 +45,9 @@ fn every_combination_lints_clean() {
 #[test]
 fn the_linter_catches_a_hand_edit_of_the_render() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let loaded = spec(&Overrides::default(), |l| l.spec.layout.ci = ".github/workflows".into());
+    let loaded = spec(&Overrides::default(), |l| {
+        l.spec.layout.ci = ".github/workflows".into()
+    });
     render_into(&loaded, dir.path());
     copy_fixture("e2e/app", dir.path());
     copy_fixture("e2e/ingress-basic", dir.path());
@@ -36,7 +57,11 @@ fn the_linter_catches_a_hand_edit_of_the_render() {
     std::fs::write(&wf, text.replace("--timeout=1740s", "--timeout=300s")).expect("write");
     let ro = dir.path().join("k8s/canary/rollout-instant-api.yaml");
     let text = std::fs::read_to_string(&ro).expect("rollout");
-    std::fs::write(&ro, text.replace("scaleDown: onsuccess", "scaleDown: onSuccess")).expect("write");
+    std::fs::write(
+        &ro,
+        text.replace("scaleDown: onsuccess", "scaleDown: onSuccess"),
+    )
+    .expect("write");
     let (report, findings, _) = lint(dir.path());
     assert!(findings >= 2, "{report}");
     assert!(report.contains("CL104"), "{report}");

@@ -86,6 +86,10 @@ pub struct DiffArgs {
     /// The directory the tree was rendered into.
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub out_dir: PathBuf,
+    /// The tiles were upserted into this dashboard (relative to --out-dir): compare it instead
+    /// of a separate dashboard file.
+    #[arg(long, value_name = "FILE")]
+    pub upsert_dashboard: Option<String>,
 }
 
 /// A failure with the exit code it maps to.
@@ -207,7 +211,18 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
             Ok(0)
         }
         Command::Diff(args) => {
-            let (_, files) = bundle_and_files(&args.spec)?;
+            let (bundle, mut files) = bundle_and_files(&args.spec)?;
+            if let Some(target) = &args.upsert_dashboard {
+                let contents = upserted(&args.out_dir, target, &bundle)?;
+                let prefix = dashboards_prefix(&bundle);
+                files.retain(|f| !f.path.starts_with(&prefix));
+                files.push(RenderedFile {
+                    path: target.clone(),
+                    what: "dashboard with the canary tiles upserted".to_string(),
+                    contents,
+                    is_manifest: false,
+                });
+            }
             let diffs =
                 diff_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
             let stale: Vec<_> = diffs.iter().filter(|d| !d.diff.is_empty()).collect();
@@ -236,34 +251,42 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
     }
 }
 
+fn dashboards_prefix(bundle: &Bundle) -> String {
+    format!(
+        "{}/dashboards/",
+        bundle.spec.layout.newrelic.trim_end_matches('/')
+    )
+}
+
+/// The dashboard at `target` (under `dir`) with the canary tiles upserted.
+fn upserted(dir: &Path, target: &str, bundle: &Bundle) -> Result<String, Failure> {
+    let tiles: Vec<serde_json::Value> = canary_tiles(&bundle.spec)
+        .iter()
+        .map(|t| serde_json::to_value(t).unwrap_or_default())
+        .collect();
+    let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
+    match std::fs::read_to_string(&path) {
+        Ok(existing) => {
+            upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(fail(format!(
+            "error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one",
+            dir.display()
+        ))),
+        Err(e) => Err(fail(format!("error: {}: {e}", path.display()))),
+    }
+}
+
 fn upsert(
     dir: &Path,
     target: &str,
     bundle: &Bundle,
     files: &mut Vec<RenderedFile>,
 ) -> Result<(), Failure> {
-    let tiles: Vec<serde_json::Value> = canary_tiles(&bundle.spec)
-        .iter()
-        .map(|t| serde_json::to_value(t).unwrap_or_default())
-        .collect();
+    let contents = upserted(dir, target, bundle)?;
     let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
-    let contents = match std::fs::read_to_string(&path) {
-        Ok(existing) => {
-            upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(fail(format!(
-                "error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one",
-                dir.display()
-            )));
-        }
-        Err(e) => return Err(fail(format!("error: {}: {e}", path.display()))),
-    };
-    let dashboard_prefix = format!(
-        "{}/dashboards/",
-        bundle.spec.layout.newrelic.trim_end_matches('/')
-    );
-    files.retain(|f| !f.path.starts_with(&dashboard_prefix));
+    let prefix = dashboards_prefix(bundle);
+    files.retain(|f| !f.path.starts_with(&prefix));
     write_atomic(&path, &contents).map_err(|e| fail(format!("error: {e}")))?;
     Ok(())
 }
