@@ -39,6 +39,10 @@ pub struct LintArgs {
     /// Exit 1 on warnings too.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Only walk, read and parse (input findings CL001–CL003); run no rules. For timing the
+    /// parser against the full lint.
+    #[arg(long)]
+    pub parse_only: bool,
     /// Seconds allowed per setWeight step for new pods to become ready, in CI budgets.
     #[arg(long, value_name = "SECS", default_value_t = canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS)]
     pub readiness_allowance: u64,
@@ -122,7 +126,11 @@ fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliE
     let settings = Settings {
         readiness_allowance_secs: args.readiness_allowance,
     };
-    let mut outcome = crate::lint(&args.path, &settings)?;
+    let mut outcome = if args.parse_only {
+        crate::load_only(&args.path)?
+    } else {
+        crate::lint(&args.path, &settings)?
+    };
     if !args.files.is_empty() {
         let cwd = std::env::current_dir()?;
         let wanted = crate::files::resolve(&outcome.repo.root, &cwd, &args.files)?;

@@ -67,6 +67,13 @@ pub fn run_rules(repo: &Repo, settings: &Settings) -> Vec<Diagnostic> {
     all
 }
 
+/// Loads and parses `root` without running rules: only the loader's own findings.
+pub fn load_only(root: &Path) -> Result<Outcome, RepoError> {
+    let (repo, mut diagnostics) = repo::load_repo(root)?;
+    diagnostics.sort();
+    Ok(Outcome { repo, diagnostics })
+}
+
 /// Loads `root` and runs every rule. Only an unusable root is an `Err`; everything wrong
 /// inside the repo is a finding.
 pub fn lint(root: &Path, settings: &Settings) -> Result<Outcome, RepoError> {

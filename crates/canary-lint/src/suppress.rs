@@ -173,7 +173,10 @@ pub fn parse(file: &SourceFile) -> Vec<Suppression> {
             reason,
             span: Span {
                 start: Pos { line: line_no, col },
-                end: Pos { line: line_no, col: end },
+                end: Pos {
+                    line: line_no,
+                    col: end,
+                },
             },
         });
     }
