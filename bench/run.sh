@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Benchmarks for the README: render on the default spec, and lint of a generated monorepo of
+# ~10,000 resources (full lint vs parse only, peak memory) and of the seed-size repo.
+# Needs hyperfine and GNU time (Debian: apt-get install hyperfine time) and python3.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release -p canary-gen -p canary-lint
+gen=target/release/canary-gen
+lint=target/release/canary-lint
+repo=${BENCH_REPO:-/tmp/canary-bench-monorepo}
+
+echo "== machine"
+nproc; grep -m1 'model name' /proc/cpuinfo || true; free -h | head -2
+
+echo "== canary-gen render (default spec, process start included)"
+hyperfine -N --warmup 20 --runs 300 "$gen render" "$gen render --provider newrelic --traffic nginx --stable-ingress api" "$gen --version"
+
+echo "== generate the monorepo"
+docs=$(python3 bench/gen_monorepo.py --apps "${BENCH_APPS:-715}" --out "$repo" --canary-gen "$gen")
+files=$(find "$repo" -type f | wc -l)
+echo "$docs documents in $files files"
+"$lint" "$repo" | tail -1
+
+echo "== canary-lint: parse only vs full lint"
+hyperfine -N --warmup 2 --runs 10 --export-json /tmp/canary-bench.json \
+  "$lint --parse-only --format json $repo" "$lint --format json $repo"
+python3 - "$docs" <<'PY'
+import json, sys
+docs = int(sys.argv[1])
+r = json.load(open("/tmp/canary-bench.json"))["results"]
+parse, full = r[0]["mean"], r[1]["mean"]
+print(f"parse only: {parse*1000:.0f} ms ({docs/parse:,.0f} resources/s)")
+print(f"full lint:  {full*1000:.0f} ms ({docs/full:,.0f} resources/s), {full/parse:.2f}x parse-only")
+PY
+
+echo "== peak memory (full lint)"
+/usr/bin/time -f "peak RSS %M KiB, %e s wall" "$lint" --format json "$repo" > /dev/null
+
+echo "== seed-size repo (fixtures/lint/clean-seed), process start included"
+hyperfine -N --warmup 20 --runs 300 "$lint fixtures/lint/clean-seed"
