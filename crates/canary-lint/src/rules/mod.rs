@@ -1,6 +1,10 @@
 //! The rule table. One file per rule; add a rule by declaring it in its own file with
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
+pub mod canary_services_exist;
+pub mod service_selector_matches_pods;
+pub mod service_target_port;
+pub mod services_required_for_routing;
 pub mod workload_ref_api_version_kind;
 pub mod workload_ref_replicas;
 pub mod workload_ref_scale_down;
@@ -11,6 +15,10 @@ pub mod workload_ref_template_empty;
 use crate::registry::Rule;
 use crate::repo::input_rules::{InputLimit, InvalidObject, ParseError};
 
+pub use canary_services_exist::CanaryServicesExist;
+pub use service_selector_matches_pods::ServiceSelectorMatchesPods;
+pub use service_target_port::ServiceTargetPort;
+pub use services_required_for_routing::ServicesRequiredForRouting;
 pub use workload_ref_api_version_kind::WorkloadRefApiVersionKind;
 pub use workload_ref_replicas::WorkloadRefReplicas;
 pub use workload_ref_scale_down::WorkloadRefScaleDown;
@@ -31,4 +39,8 @@ pub static ALL: &[&dyn Rule] = &[
     &WorkloadRefScaleDown,
     &WorkloadRefReplicas,
     &WorkloadRefSelector,
+    &CanaryServicesExist,
+    &ServiceSelectorMatchesPods,
+    &ServiceTargetPort,
+    &ServicesRequiredForRouting,
 ];
