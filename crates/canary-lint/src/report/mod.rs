@@ -1,8 +1,10 @@
 //! Output formats. Add a format by adding a variant to `Format` and a module here.
 
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod lines;
+pub mod sarif;
 
 use crate::diagnostic::{Counts, Diagnostic};
 use crate::repo::Repo;
@@ -15,6 +17,10 @@ pub enum Format {
     Human,
     /// One JSON object (`version: 1`), stable for other tools.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning.
+    Sarif,
+    /// GitHub Actions `::error`/`::warning` workflow commands.
+    Github,
 }
 
 /// What was linted, for the summary line and the JSON `summary`.
@@ -50,5 +56,7 @@ pub fn render(
     match format {
         Format::Human => human::render(repo, diagnostics, summary, styled),
         Format::Json => json::render(diagnostics, summary),
+        Format::Sarif => sarif::render(repo, diagnostics),
+        Format::Github => github::render(diagnostics),
     }
 }

@@ -1,0 +1,107 @@
+//! The machine formats: SARIF 2.1.0 and GitHub workflow commands, on a fixture with findings
+//! that have related locations.
+
+mod common;
+
+use canary_lint::report::{self, Format};
+use common::{fixtures, lint_ok};
+
+fn render(format: Format, dir: &str) -> (String, usize) {
+    let outcome = lint_ok(&fixtures().join(dir));
+    let summary = outcome.summary();
+    let text = report::render(format, &outcome.repo, &outcome.diagnostics, &summary, false);
+    (text, outcome.diagnostics.len())
+}
+
+#[test]
+fn sarif_has_rules_regions_fingerprints_and_relative_uris() {
+    let (text, n) = render(Format::Sarif, "CL101/bad");
+    assert!(n > 0);
+    let v: serde_json::Value = serde_json::from_str(&text).expect("SARIF is JSON");
+    assert_eq!(v["version"], "2.1.0");
+    assert!(
+        v["$schema"]
+            .as_str()
+            .is_some_and(|s| s.contains("sarif-2.1.0"))
+    );
+    let run = &v["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), canary_lint::rules::ALL.len());
+    for r in rules {
+        assert!(r["id"].as_str().is_some_and(|id| id.starts_with("CL")));
+        assert!(r["name"].is_string());
+        for key in ["shortDescription", "fullDescription", "help"] {
+            let t = r[key]["text"].as_str().unwrap_or_default();
+            assert!(!t.is_empty(), "{key} of {}", r["id"]);
+        }
+        assert!(
+            r["fullDescription"]["text"]
+                .as_str()
+                .unwrap_or_default()
+                .len()
+                <= 1024
+        );
+    }
+    assert!(
+        run["originalUriBaseIds"]["SRCROOT"]["uri"]
+            .as_str()
+            .is_some_and(|u| u.starts_with("file://") && u.ends_with('/'))
+    );
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), n);
+    let mut saw_related = false;
+    for r in results {
+        let loc = &r["locations"][0]["physicalLocation"];
+        let uri = loc["artifactLocation"]["uri"].as_str().expect("uri");
+        assert!(
+            !uri.starts_with('/') && !uri.starts_with("file:"),
+            "relative uri: {uri}"
+        );
+        assert_eq!(loc["artifactLocation"]["uriBaseId"], "SRCROOT");
+        let region = &loc["region"];
+        for key in ["startLine", "startColumn", "endLine", "endColumn"] {
+            assert!(
+                region[key].as_i64().is_some_and(|x| x >= 1),
+                "{key} in {region}"
+            );
+        }
+        assert!(
+            r["partialFingerprints"]["canaryLint/v1"]
+                .as_str()
+                .is_some_and(|f| f.len() == 16)
+        );
+        assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap_or_default()));
+        if let Some(rel) = r["relatedLocations"].as_array() {
+            saw_related = true;
+            assert!(rel[0]["message"]["text"].is_string());
+        }
+    }
+    assert!(saw_related, "CL101/bad has a related location");
+    // A region that is not line 1: the finding is on the workloadRef name.
+    assert!(
+        results.iter().any(
+            |r| r["locations"][0]["physicalLocation"]["region"]["startLine"].as_i64() > Some(1)
+        )
+    );
+    // Stable across runs.
+    assert_eq!(text, render(Format::Sarif, "CL101/bad").0);
+}
+
+#[test]
+fn github_commands_escape_and_locate() {
+    let (text, n) = render(Format::Github, "CL104/bad");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), n);
+    let first = lines
+        .iter()
+        .find(|l| l.contains("title=CL104"))
+        .expect("a CL104 line");
+    assert!(
+        first.starts_with(
+            "::error file=k8s/rollout.yaml,line=12,col=16,endLine=12,endColumn=25,title=CL104::"
+        ),
+        "{first}"
+    );
+    assert!(first.contains("%0Ahelp: "), "newlines escaped: {first}");
+    assert!(!text.contains("\n\n"));
+}
