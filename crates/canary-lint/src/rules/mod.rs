@@ -2,6 +2,12 @@
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
 pub mod canary_services_exist;
+pub mod ci_deployment_status_false_green;
+pub mod ci_indefinite_pause;
+pub mod ci_job_timeout;
+pub mod ci_plugin_install;
+pub mod ci_status_timeout_covers_ladder;
+pub mod ci_status_without_timeout;
 pub mod service_selector_matches_pods;
 pub mod service_target_port;
 pub mod services_required_for_routing;
@@ -16,6 +22,12 @@ use crate::registry::Rule;
 use crate::repo::input_rules::{InputLimit, InvalidObject, ParseError};
 
 pub use canary_services_exist::CanaryServicesExist;
+pub use ci_deployment_status_false_green::CiDeploymentStatusFalseGreen;
+pub use ci_indefinite_pause::CiIndefinitePause;
+pub use ci_job_timeout::CiJobTimeout;
+pub use ci_plugin_install::CiPluginInstall;
+pub use ci_status_timeout_covers_ladder::CiStatusTimeoutCoversLadder;
+pub use ci_status_without_timeout::CiStatusWithoutTimeout;
 pub use service_selector_matches_pods::ServiceSelectorMatchesPods;
 pub use service_target_port::ServiceTargetPort;
 pub use services_required_for_routing::ServicesRequiredForRouting;
@@ -43,4 +55,10 @@ pub static ALL: &[&dyn Rule] = &[
     &ServiceSelectorMatchesPods,
     &ServiceTargetPort,
     &ServicesRequiredForRouting,
+    &CiStatusTimeoutCoversLadder,
+    &CiStatusWithoutTimeout,
+    &CiIndefinitePause,
+    &CiJobTimeout,
+    &CiPluginInstall,
+    &CiDeploymentStatusFalseGreen,
 ];

@@ -1,0 +1,171 @@
+//! Which Rollouts use an AnalysisTemplate and with which args, and a Rollout's ladder budget:
+//! shared by the Prometheus, New Relic analysis and CI rules (CL6xx, CL70x, CL8xx).
+//!
+//! A reference without `clusterScope: true` names an AnalysisTemplate in the Rollout's
+//! namespace; with it, a ClusterAnalysisTemplate (argo-rollouts `rollout/controller.go`,
+//! `getReferencedAnalysisTemplates`). Both inline `analysis` steps and background analysis
+//! (`strategy.canary.analysis`) count.
+
+use canary_gen::ladder::{Ladder, LadderBudget};
+use canary_gen::model::Rollout;
+use canary_gen::model::analysis::AnalysisTemplate;
+use canary_gen::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
+
+use crate::context::Context;
+use crate::repo::index::namespaces_match;
+use crate::repo::{Document, Kind, Object, Repo};
+
+/// The typed template of an AnalysisTemplate or ClusterAnalysisTemplate document.
+pub fn template_of(doc: &Document) -> Option<&AnalysisTemplate> {
+    match (&doc.kind, &doc.object) {
+        (
+            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate,
+            Some(Object::AnalysisTemplate(t)),
+        ) => Some(t),
+        _ => None,
+    }
+}
+
+/// Every valid AnalysisTemplate and ClusterAnalysisTemplate, in file order.
+pub fn all_templates(repo: &Repo) -> Vec<(&Document, &AnalysisTemplate)> {
+    let mut out: Vec<(&Document, &AnalysisTemplate)> = repo
+        .of_kind(Kind::AnalysisTemplate)
+        .chain(repo.of_kind(Kind::ClusterAnalysisTemplate))
+        .filter_map(|d| template_of(d).map(|t| (d, t)))
+        .collect();
+    out.sort_by_key(|(d, _)| (d.file, d.index));
+    out
+}
+
+/// The template a Rollout in `namespace` reaches through `reference`.
+pub fn resolve_ref<'r>(
+    repo: &'r Repo,
+    namespace: Option<&str>,
+    reference: &AnalysisTemplateRef,
+) -> Option<&'r AnalysisTemplate> {
+    if reference.cluster_scope == Some(true) {
+        repo.find(
+            Kind::ClusterAnalysisTemplate,
+            None,
+            &reference.template_name,
+        )
+    } else {
+        repo.find(Kind::AnalysisTemplate, namespace, &reference.template_name)
+    }
+    .into_iter()
+    .find_map(template_of)
+}
+
+/// An arg a Rollout passes to a template: name, literal value, and where it is written.
+#[derive(Debug, Clone)]
+pub struct PassedArg {
+    /// The arg name.
+    pub name: String,
+    /// The literal value; `None` for `valueFrom`.
+    pub value: Option<String>,
+    /// JSON Pointer of the value (or of the arg when it has none).
+    pub pointer: String,
+}
+
+/// One use of a template by a Rollout.
+#[derive(Debug, Clone)]
+pub struct TemplateUse<'r> {
+    /// The Rollout's document.
+    pub doc: &'r Document,
+    /// The Rollout.
+    pub rollout: &'r Rollout,
+    /// The args passed at that use.
+    pub args: Vec<PassedArg>,
+}
+
+impl TemplateUse<'_> {
+    /// The literal value passed for `name`.
+    pub fn arg(&self, name: &str) -> Option<&PassedArg> {
+        self.args
+            .iter()
+            .find(|a| a.name == name && a.value.is_some())
+    }
+}
+
+/// Does `reference` from a Rollout in `namespace` name the template document `template`?
+fn names_template(
+    reference: &AnalysisTemplateRef,
+    namespace: Option<&str>,
+    template: &Document,
+) -> bool {
+    let wanted = if reference.cluster_scope == Some(true) {
+        Kind::ClusterAnalysisTemplate
+    } else {
+        Kind::AnalysisTemplate
+    };
+    template.kind == wanted
+        && template.name.as_deref() == Some(reference.template_name.as_str())
+        && (wanted == Kind::ClusterAnalysisTemplate
+            || namespaces_match(namespace, template.namespace.as_deref()))
+}
+
+/// Every place a Rollout in the repo uses the template document `template`, in file order.
+pub fn uses_of<'r>(repo: &'r Repo, template: &Document) -> Vec<TemplateUse<'r>> {
+    let mut out = Vec::new();
+    for (doc, rollout) in repo.rollouts() {
+        let Some(canary) = rollout.spec.strategy.canary.as_ref() else {
+            continue;
+        };
+        let mut blocks: Vec<(&RolloutAnalysis, String)> = Vec::new();
+        if let Some(bg) = &canary.analysis {
+            blocks.push((&bg.analysis, "/spec/strategy/canary/analysis".to_string()));
+        }
+        for (i, step) in canary.steps.iter().flatten().enumerate() {
+            if let Some(a) = &step.analysis {
+                blocks.push((a, format!("/spec/strategy/canary/steps/{i}/analysis")));
+            }
+        }
+        for (analysis, pointer) in blocks {
+            if !analysis
+                .templates
+                .iter()
+                .any(|r| names_template(r, doc.namespace.as_deref(), template))
+            {
+                continue;
+            }
+            let args = analysis
+                .args
+                .iter()
+                .flatten()
+                .enumerate()
+                .map(|(j, a)| PassedArg {
+                    name: a.name.clone(),
+                    value: a.value.clone(),
+                    pointer: if a.value.is_some() {
+                        format!("{pointer}/args/{j}/value")
+                    } else {
+                        format!("{pointer}/args/{j}")
+                    },
+                })
+                .collect();
+            out.push(TemplateUse { doc, rollout, args });
+        }
+    }
+    out
+}
+
+/// The time budget of a Rollout's ladder (`canary_gen::ladder`), with the configured
+/// readiness allowance per setWeight.
+pub fn ladder_budget(cx: &Context<'_>, doc: &Document, rollout: &Rollout) -> LadderBudget {
+    let repo = cx.repo;
+    let namespace = doc.namespace.as_deref();
+    let lookup = move |r: &AnalysisTemplateRef| resolve_ref(repo, namespace, r);
+    Ladder::new(rollout, &lookup, cx.settings.readiness_allowance_secs).budget()
+}
+
+/// Rollouts named `name` whose namespace matches `namespace`.
+pub fn rollouts_named<'r>(
+    repo: &'r Repo,
+    namespace: Option<&str>,
+    name: &str,
+) -> Vec<(&'r Document, &'r Rollout)> {
+    repo.find(Kind::Rollout, namespace, name)
+        .into_iter()
+        .filter_map(|d| d.as_rollout().map(|r| (d, r)))
+        .collect()
+}

@@ -1,0 +1,656 @@
+//! GitHub workflow facts for the CI rules (CL8xx): jobs and steps of a workflow document, the
+//! simple commands of a `run:` script, and the `kubectl argo rollouts …` and
+//! `kubectl rollout status …` invocations among them.
+//!
+//! The shell reading is deliberately small: words, single and double quotes, backslash
+//! escapes and line continuations, comments, and the separators `;`, `&&`, `||`, `|`, `&`
+//! and newlines. It does not expand variables, so `$NAME` stays as written and a Rollout name
+//! held in a variable is simply not recognised. Flags follow pflag: `--flag=value`,
+//! `--flag value`, `-f value`, `-fvalue` and `-f=value`.
+//!
+//! Sources: argo-rollouts `pkg/kubectl-argo-rollouts/cmd/status/status.go` (`-t/--timeout`
+//! is a `time.Duration` flag, default 0 = wait forever; `-w/--watch` default true) and
+//! `cmd/set/set_image.go`; GitHub Actions workflow syntax (`jobs.<id>.steps[*].run`,
+//! `jobs.<id>.timeout-minutes`, default 360).
+
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::facts::locate::{occurrences_before, span_in_value};
+use crate::repo::Document;
+use canary_gen::located::Span;
+
+/// GitHub's default `timeout-minutes` for a job.
+pub const DEFAULT_JOB_TIMEOUT_MINUTES: f64 = 360.0;
+
+/// One JSON Pointer segment, escaped.
+fn esc(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// A job of a workflow.
+#[derive(Debug, Clone)]
+pub struct Job<'a> {
+    /// The job id (the key under `jobs`).
+    pub id: &'a str,
+    /// The job's JSON.
+    pub value: &'a Value,
+    /// `/jobs/<id>`.
+    pub pointer: String,
+    /// Its steps, in order.
+    pub steps: Vec<Step<'a>>,
+}
+
+impl Job<'_> {
+    /// `timeout-minutes` when it is a literal number (an expression gives `None`).
+    pub fn timeout_minutes(&self) -> Option<f64> {
+        minutes(self.value.get("timeout-minutes")?)
+    }
+
+    /// The job's container image, if it runs in one.
+    pub fn container_image(&self) -> Option<&str> {
+        match self.value.get("container")? {
+            Value::String(s) => Some(s),
+            other => other.get("image")?.as_str(),
+        }
+    }
+}
+
+/// A literal `timeout-minutes` value.
+pub fn minutes(v: &Value) -> Option<f64> {
+    match v {
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A step of a job.
+#[derive(Debug, Clone)]
+pub struct Step<'a> {
+    /// Index in `steps`.
+    pub index: usize,
+    /// The step's JSON.
+    pub value: &'a Value,
+    /// `/jobs/<id>/steps/<index>`.
+    pub pointer: String,
+    /// The `run:` script.
+    pub run: Option<&'a str>,
+    /// The `uses:` action.
+    pub uses: Option<&'a str>,
+}
+
+impl Step<'_> {
+    /// `/jobs/<id>/steps/<index>/run`.
+    pub fn run_pointer(&self) -> String {
+        format!("{}/run", self.pointer)
+    }
+
+    /// The step's own `timeout-minutes`, when a literal number.
+    pub fn timeout_minutes(&self) -> Option<f64> {
+        minutes(self.value.get("timeout-minutes")?)
+    }
+}
+
+/// Every job of a workflow document, in document order.
+pub fn jobs(workflow: &Value) -> Vec<Job<'_>> {
+    let Some(jobs) = workflow.get("jobs").and_then(Value::as_object) else {
+        return Vec::new();
+    };
+    jobs.iter()
+        .map(|(id, value)| {
+            let pointer = format!("/jobs/{}", esc(id));
+            let steps = value
+                .get("steps")
+                .and_then(Value::as_array)
+                .map(|steps| {
+                    steps
+                        .iter()
+                        .enumerate()
+                        .map(|(index, step)| Step {
+                            index,
+                            value: step,
+                            pointer: format!("{pointer}/steps/{index}"),
+                            run: step.get("run").and_then(Value::as_str),
+                            uses: step.get("uses").and_then(Value::as_str),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            Job {
+                id,
+                value,
+                pointer,
+                steps,
+            }
+        })
+        .collect()
+}
+
+/// A shell word with its byte range in the script.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Word {
+    /// The word with quotes and escapes removed.
+    pub text: String,
+    /// Byte offset of its first character in the script.
+    pub start: usize,
+    /// Byte offset one past its last character.
+    pub end: usize,
+}
+
+/// The simple commands of a shell script, each a list of words.
+pub fn shell_commands(script: &str) -> Vec<Vec<Word>> {
+    let mut commands = Vec::new();
+    let mut words: Vec<Word> = Vec::new();
+    let mut current: Option<Word> = None;
+    let mut chars = script.char_indices().peekable();
+    let finish_word = |current: &mut Option<Word>, words: &mut Vec<Word>| {
+        if let Some(w) = current.take() {
+            words.push(w);
+        }
+    };
+    while let Some((i, c)) = chars.next() {
+        let end = i + c.len_utf8();
+        match c {
+            '\\' => match chars.next() {
+                Some((_, '\n')) => finish_word(&mut current, &mut words),
+                Some((j, e)) => {
+                    let w = current.get_or_insert(Word {
+                        text: String::new(),
+                        start: i,
+                        end,
+                    });
+                    w.text.push(e);
+                    w.end = j + e.len_utf8();
+                }
+                None => {}
+            },
+            '\'' | '"' => {
+                let w = current.get_or_insert(Word {
+                    text: String::new(),
+                    start: i,
+                    end,
+                });
+                w.end = end;
+                while let Some((j, q)) = chars.next() {
+                    w.end = j + q.len_utf8();
+                    if q == c {
+                        break;
+                    }
+                    if c == '"' && q == '\\' {
+                        if let Some((k, e)) = chars.next() {
+                            w.text.push(e);
+                            w.end = k + e.len_utf8();
+                        }
+                        continue;
+                    }
+                    w.text.push(q);
+                }
+            }
+            '#' if current.is_none() => {
+                for (_, n) in chars.by_ref() {
+                    if n == '\n' {
+                        break;
+                    }
+                }
+                finish_word(&mut current, &mut words);
+                if !words.is_empty() {
+                    commands.push(std::mem::take(&mut words));
+                }
+            }
+            '\n' | ';' | '&' | '|' | '(' | ')' => {
+                finish_word(&mut current, &mut words);
+                if !words.is_empty() {
+                    commands.push(std::mem::take(&mut words));
+                }
+            }
+            c if c.is_whitespace() => finish_word(&mut current, &mut words),
+            c => {
+                let w = current.get_or_insert(Word {
+                    text: String::new(),
+                    start: i,
+                    end,
+                });
+                w.text.push(c);
+                w.end = end;
+            }
+        }
+    }
+    finish_word(&mut current, &mut words);
+    if !words.is_empty() {
+        commands.push(words);
+    }
+    commands
+}
+
+/// kubectl and kubectl-argo-rollouts flags that take a value (the others are booleans).
+const VALUE_FLAGS: &[&str] = &[
+    "namespace",
+    "timeout",
+    "context",
+    "cluster",
+    "kubeconfig",
+    "user",
+    "server",
+    "as",
+    "as-group",
+    "as-uid",
+    "request-timeout",
+    "token",
+    "certificate-authority",
+    "client-certificate",
+    "client-key",
+    "tls-server-name",
+    "cache-dir",
+    "v",
+    "vmodule",
+    "log-file",
+    "username",
+    "password",
+    "output",
+    "selector",
+];
+
+/// Long name of a short flag.
+fn long_name(short: char) -> String {
+    match short {
+        'n' => "namespace".into(),
+        't' => "timeout".into(),
+        's' => "server".into(),
+        'w' => "watch".into(),
+        'o' => "output".into(),
+        'l' => "selector".into(),
+        other => other.to_string(),
+    }
+}
+
+/// A flag as written: its long name, its value, and the words that hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flag {
+    /// Long name (`namespace` for `-n`).
+    pub name: String,
+    /// The value (`true` for a boolean flag without one).
+    pub value: String,
+    /// The flag word through the value word.
+    pub start: usize,
+    /// End of the last word.
+    pub end: usize,
+}
+
+/// A kubectl-style invocation split into positionals and flags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation {
+    /// Words that are not flags, program name excluded.
+    pub positionals: Vec<Word>,
+    /// Flags, in order.
+    pub flags: Vec<Flag>,
+    /// Byte offset of the program word.
+    pub start: usize,
+    /// End of the last word.
+    pub end: usize,
+}
+
+impl Invocation {
+    /// The last value of a flag.
+    pub fn flag(&self, name: &str) -> Option<&Flag> {
+        self.flags.iter().rev().find(|f| f.name == name)
+    }
+
+    /// `-n/--namespace`.
+    pub fn namespace(&self) -> Option<&str> {
+        self.flag("namespace").map(|f| f.value.as_str())
+    }
+}
+
+fn split_flags(words: &[Word], start: usize) -> Invocation {
+    let mut positionals = Vec::new();
+    let mut flags = Vec::new();
+    let mut end = start;
+    let mut iter = words.iter().peekable();
+    let mut after_dashes = false;
+    while let Some(w) = iter.next() {
+        end = w.end;
+        if after_dashes || !w.text.starts_with('-') || w.text == "-" {
+            positionals.push(w.clone());
+            continue;
+        }
+        if w.text == "--" {
+            after_dashes = true;
+            continue;
+        }
+        let (name, inline) = if let Some(long) = w.text.strip_prefix("--") {
+            match long.split_once('=') {
+                Some((n, v)) => (n.to_string(), Some(v.to_string())),
+                None => (long.to_string(), None),
+            }
+        } else {
+            let short = &w.text[1..];
+            let mut cs = short.chars();
+            let first = cs.next().unwrap_or('-');
+            let rest: String = cs.collect();
+            let inline = if rest.is_empty() {
+                None
+            } else {
+                Some(rest.strip_prefix('=').unwrap_or(&rest).to_string())
+            };
+            (long_name(first), inline)
+        };
+        let takes_value = VALUE_FLAGS.contains(&name.as_str());
+        let (value, flag_end) = match inline {
+            Some(v) => (v, w.end),
+            None if takes_value => match iter.next() {
+                Some(v) => {
+                    end = v.end;
+                    (v.text.clone(), v.end)
+                }
+                None => (String::new(), w.end),
+            },
+            None => ("true".to_string(), w.end),
+        };
+        flags.push(Flag {
+            name,
+            value,
+            start: w.start,
+            end: flag_end,
+        });
+    }
+    Invocation {
+        positionals,
+        flags,
+        start,
+        end,
+    }
+}
+
+/// Is `word` the program `name` (bare or as a path)?
+fn is_program(word: &str, name: &str) -> bool {
+    word == name || word.ends_with(&format!("/{name}"))
+}
+
+/// Drops wrappers such as `sudo`, `time`, `env A=b` and `timeout 30m` before the program.
+fn strip_wrappers(words: &[Word]) -> &[Word] {
+    let mut rest = words;
+    loop {
+        match rest.first().map(|w| w.text.as_str()) {
+            Some("sudo" | "time" | "exec" | "command" | "env") => rest = &rest[1..],
+            Some("timeout") => rest = rest.get(2..).unwrap_or(&[]),
+            Some(w) if w.contains('=') && !w.starts_with('-') => rest = &rest[1..],
+            _ => return rest,
+        }
+    }
+}
+
+/// A `kubectl argo rollouts <sub> …` (or `kubectl-argo-rollouts <sub> …`) invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ArgoCommand {
+    /// The subcommand (`status`, `set`, `promote`, …).
+    pub sub: String,
+    /// The whole invocation; `positionals` start after the subcommand.
+    pub call: Invocation,
+}
+
+impl ArgoCommand {
+    /// The Rollout a `status` or `promote` names, or a `set image` sets.
+    pub fn rollout(&self) -> Option<&Word> {
+        match self.sub.as_str() {
+            "set" => match self.call.positionals.first() {
+                Some(w) if w.text == "image" => self.call.positionals.get(1),
+                _ => None,
+            },
+            _ => self.call.positionals.first(),
+        }
+    }
+
+    /// Does `status` watch (the default) rather than print once (`--watch=false`)?
+    pub fn watches(&self) -> bool {
+        self.call
+            .flag("watch")
+            .is_none_or(|f| !matches!(f.value.as_str(), "false" | "0" | "f" | "F" | "FALSE"))
+    }
+
+    /// Is this `set image`?
+    pub fn is_set_image(&self) -> bool {
+        self.sub == "set"
+            && self
+                .call
+                .positionals
+                .first()
+                .is_some_and(|w| w.text == "image")
+    }
+}
+
+/// Recognises `kubectl [flags] argo rollouts <sub> …` and `kubectl-argo-rollouts <sub> …`.
+pub fn argo_command(words: &[Word]) -> Option<ArgoCommand> {
+    let words = strip_wrappers(words);
+    let program = words.first()?;
+    let call = split_flags(&words[1..], program.start);
+    let skip = if is_program(&program.text, "kubectl-argo-rollouts") {
+        0
+    } else if is_program(&program.text, "kubectl") {
+        let p = &call.positionals;
+        if p.len() >= 2 && p[0].text == "argo" && p[1].text == "rollouts" {
+            2
+        } else {
+            return None;
+        }
+    } else {
+        return None;
+    };
+    let sub = call.positionals.get(skip)?.text.clone();
+    let mut call = call;
+    call.positionals.drain(..=skip);
+    Some(ArgoCommand { sub, call })
+}
+
+/// A `kubectl rollout status deployment/<name>` invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeploymentStatus {
+    /// The Deployment name.
+    pub name: String,
+    /// The whole invocation.
+    pub call: Invocation,
+}
+
+/// Recognises `kubectl rollout status deployment/<name>` (also `deploy/`, `deployments/`,
+/// `deployment.apps/`, and the two-word `deployment <name>` form).
+pub fn deployment_status(words: &[Word]) -> Option<DeploymentStatus> {
+    let words = strip_wrappers(words);
+    let program = words.first()?;
+    if !is_program(&program.text, "kubectl") {
+        return None;
+    }
+    let call = split_flags(&words[1..], program.start);
+    let p = &call.positionals;
+    if p.len() < 3 || p[0].text != "rollout" || p[1].text != "status" {
+        return None;
+    }
+    let is_deploy = |r: &str| {
+        matches!(
+            r,
+            "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps"
+        )
+    };
+    let name = match p[2].text.split_once('/') {
+        Some((resource, name)) if is_deploy(resource) => name.to_string(),
+        Some(_) => return None,
+        None if is_deploy(&p[2].text) => p.get(3)?.text.clone(),
+        None => return None,
+    };
+    Some(DeploymentStatus { name, call })
+}
+
+/// Where to point for the bytes `start..end` of the `run` script of `step`: the exact line
+/// and columns when they can be found verbatim in the source, else the whole `run` value.
+pub fn script_span(
+    cx: &Context<'_>,
+    doc: &Document,
+    step: &Step<'_>,
+    start: usize,
+    end: usize,
+) -> Span {
+    let Some(script) = step.run else {
+        return cx.span(doc, &step.pointer, crate::context::Target::Key);
+    };
+    let Some(needle) = script.get(start..end) else {
+        return cx.span(doc, &step.run_pointer(), crate::context::Target::Value);
+    };
+    // A needle that spans a continuation line will not be found verbatim; its first line will.
+    let needle = needle
+        .lines()
+        .next()
+        .unwrap_or(needle)
+        .trim_end_matches('\\')
+        .trim_end();
+    let occurrence = occurrences_before(script, start, needle);
+    span_in_value(cx, doc, &step.run_pointer(), needle, occurrence)
+}
+
+/// What `-t/--timeout` of a `status` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatusTimeout {
+    /// No timeout flag: the default 0, wait forever.
+    Absent,
+    /// An explicit zero: also wait forever.
+    Zero(Flag),
+    /// Not a Go duration (a bare number, an unknown unit): the plugin exits with a usage error.
+    Invalid(Flag, String),
+    /// A timeout in whole seconds.
+    Seconds(Flag, u64),
+}
+
+impl ArgoCommand {
+    /// The `status` timeout.
+    pub fn timeout(&self) -> StatusTimeout {
+        let Some(flag) = self.call.flag("timeout") else {
+            return StatusTimeout::Absent;
+        };
+        match canary_gen::model::values::parse_go_duration(&flag.value) {
+            Ok(0) => StatusTimeout::Zero(flag.clone()),
+            Ok(s) => StatusTimeout::Seconds(flag.clone(), s),
+            Err(e) => StatusTimeout::Invalid(flag.clone(), e.to_string()),
+        }
+    }
+}
+
+/// One command of one step of one job of a workflow document.
+#[derive(Debug, Clone)]
+pub struct CiCommand<'a> {
+    /// The workflow document.
+    pub doc: &'a Document,
+    /// The job.
+    pub job: &'a Job<'a>,
+    /// The step.
+    pub step: &'a Step<'a>,
+    /// Its words.
+    pub words: &'a [Word],
+}
+
+impl CiCommand<'_> {
+    /// Where bytes `start..end` of the step's script are.
+    pub fn span(&self, cx: &Context<'_>, start: usize, end: usize) -> Span {
+        script_span(cx, self.doc, self.step, start, end)
+    }
+
+    /// The script text of bytes `start..end` (empty when out of range).
+    pub fn source(&self, start: usize, end: usize) -> &str {
+        self.step.run.and_then(|r| r.get(start..end)).unwrap_or("")
+    }
+}
+
+/// Calls `f` for every job of every workflow document, with the commands of its steps.
+pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[CiCommand<'_>])) {
+    for doc in cx.repo.of_kind(crate::repo::Kind::Workflow) {
+        let value = &cx.repo.located(doc).value;
+        for job in jobs(value) {
+            let scripts: Vec<(usize, Vec<Vec<Word>>)> = job
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (i, s.run.map(shell_commands).unwrap_or_default()))
+                .collect();
+            let commands: Vec<CiCommand<'_>> = scripts
+                .iter()
+                .flat_map(|(i, cmds)| {
+                    cmds.iter().map(|words| CiCommand {
+                        doc,
+                        job: &job,
+                        step: &job.steps[*i],
+                        words,
+                    })
+                })
+                .collect();
+            f(doc, &job, &commands);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(cmd: &[Word]) -> Vec<&str> {
+        cmd.iter().map(|w| w.text.as_str()).collect()
+    }
+
+    #[test]
+    fn splits_scripts_into_commands() {
+        let script = "set -e # strict\nkubectl argo rollouts status api \\\n  -n prod --timeout=30m && echo 'done; ok'\n";
+        let cmds = shell_commands(script);
+        assert_eq!(cmds.len(), 3);
+        assert_eq!(texts(&cmds[0]), ["set", "-e"]);
+        assert_eq!(
+            texts(&cmds[1]),
+            [
+                "kubectl",
+                "argo",
+                "rollouts",
+                "status",
+                "api",
+                "-n",
+                "prod",
+                "--timeout=30m"
+            ]
+        );
+        assert_eq!(texts(&cmds[2]), ["echo", "done; ok"]);
+        let w = &cmds[1][4];
+        assert_eq!(&script[w.start..w.end], "api");
+    }
+
+    #[test]
+    fn reads_argo_status_flags() {
+        let cmds = shell_commands("kubectl -n prod argo rollouts status api -t 5m -w");
+        let argo = argo_command(&cmds[0]).unwrap();
+        assert_eq!(argo.sub, "status");
+        assert_eq!(argo.rollout().map(|w| w.text.as_str()), Some("api"));
+        assert_eq!(argo.call.namespace(), Some("prod"));
+        assert_eq!(
+            argo.call.flag("timeout").map(|f| f.value.as_str()),
+            Some("5m")
+        );
+        assert!(argo.watches());
+        let cmds = shell_commands("kubectl-argo-rollouts status api --watch=false");
+        let argo = argo_command(&cmds[0]).unwrap();
+        assert!(!argo.watches());
+        let cmds =
+            shell_commands("kubectl argo rollouts set image api api=\"$IMAGE\" --namespace=prod");
+        let argo = argo_command(&cmds[0]).unwrap();
+        assert!(argo.is_set_image());
+        assert_eq!(argo.rollout().map(|w| w.text.as_str()), Some("api"));
+        assert_eq!(argo.call.namespace(), Some("prod"));
+        assert!(argo_command(&shell_commands("kubectl get pods")[0]).is_none());
+    }
+
+    #[test]
+    fn reads_deployment_status() {
+        for script in [
+            "kubectl rollout status deployment/api -n prod",
+            "kubectl rollout status deploy/api",
+            "kubectl -n prod rollout status deployment api --timeout 5m",
+        ] {
+            let cmds = shell_commands(script);
+            let s = deployment_status(&cmds[0]);
+            assert_eq!(s.map(|s| s.name), Some("api".to_string()), "{script}");
+        }
+        assert!(deployment_status(&shell_commands("kubectl rollout status sts/api")[0]).is_none());
+    }
+}
