@@ -32,7 +32,7 @@ impl Category {
 /// Everything known about a rule except how it checks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RuleMeta {
-    /// Stable code, `CL` + three digits.
+    /// Stable code, `CL` + three or four digits.
     pub code: &'static str,
     /// Kebab-case name.
     pub name: &'static str,
@@ -143,21 +143,23 @@ mod tests {
     #[test]
     fn codes_are_unique_sorted_and_well_formed() {
         let codes: Vec<&str> = ALL.iter().map(|r| r.meta().code).collect();
-        let mut sorted = codes.clone();
-        sorted.sort();
-        sorted.dedup();
-        assert_eq!(
-            codes, sorted,
-            "rule codes must be unique and listed in order"
-        );
-        for code in codes {
+        // `CL` + 3 or 4 digits (CL1001 follows CL9xx), sorted by number.
+        for code in &codes {
             assert!(
-                code.len() == 5
+                (code.len() == 5 || code.len() == 6)
                     && code.starts_with("CL")
                     && code[2..].bytes().all(|b| b.is_ascii_digit()),
                 "bad code {code}"
             );
         }
+        let number = |code: &str| code[2..].parse::<u32>().unwrap_or(u32::MAX);
+        let mut sorted = codes.clone();
+        sorted.sort_by_key(|c| number(c));
+        sorted.dedup();
+        assert_eq!(
+            codes, sorted,
+            "rule codes must be unique and listed in numeric order"
+        );
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! Facts derived from the repo that several rules share (one file per topic).
 
+pub mod analysis;
 pub mod locate;
 pub mod template_use;
 pub mod workflow;

@@ -1,6 +1,7 @@
 //! The rule table. One file per rule; add a rule by declaring it in its own file with
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
+pub mod analysis_gate_before_full;
 pub mod canary_services_exist;
 pub mod ci_deployment_status_false_green;
 pub mod ci_indefinite_pause;
@@ -8,9 +9,14 @@ pub mod ci_job_timeout;
 pub mod ci_plugin_install;
 pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
+pub mod pause_duration;
+pub mod quoted_max_surge;
+pub mod routing_only_fields;
 pub mod service_selector_matches_pods;
 pub mod service_target_port;
 pub mod services_required_for_routing;
+pub mod set_weight_range;
+pub mod step_one_type;
 pub mod workload_ref_api_version_kind;
 pub mod workload_ref_replicas;
 pub mod workload_ref_scale_down;
@@ -21,6 +27,7 @@ pub mod workload_ref_template_empty;
 use crate::registry::Rule;
 use crate::repo::input_rules::{InputLimit, InvalidObject, ParseError};
 
+pub use analysis_gate_before_full::AnalysisGateBeforeFull;
 pub use canary_services_exist::CanaryServicesExist;
 pub use ci_deployment_status_false_green::CiDeploymentStatusFalseGreen;
 pub use ci_indefinite_pause::CiIndefinitePause;
@@ -28,9 +35,14 @@ pub use ci_job_timeout::CiJobTimeout;
 pub use ci_plugin_install::CiPluginInstall;
 pub use ci_status_timeout_covers_ladder::CiStatusTimeoutCoversLadder;
 pub use ci_status_without_timeout::CiStatusWithoutTimeout;
+pub use pause_duration::PauseDuration;
+pub use quoted_max_surge::QuotedMaxSurge;
+pub use routing_only_fields::RoutingOnlyFields;
 pub use service_selector_matches_pods::ServiceSelectorMatchesPods;
 pub use service_target_port::ServiceTargetPort;
 pub use services_required_for_routing::ServicesRequiredForRouting;
+pub use set_weight_range::SetWeightRange;
+pub use step_one_type::StepOneType;
 pub use workload_ref_api_version_kind::WorkloadRefApiVersionKind;
 pub use workload_ref_replicas::WorkloadRefReplicas;
 pub use workload_ref_scale_down::WorkloadRefScaleDown;
@@ -55,6 +67,12 @@ pub static ALL: &[&dyn Rule] = &[
     &ServiceSelectorMatchesPods,
     &ServiceTargetPort,
     &ServicesRequiredForRouting,
+    &StepOneType,
+    &SetWeightRange,
+    &PauseDuration,
+    &RoutingOnlyFields,
+    &QuotedMaxSurge,
+    &AnalysisGateBeforeFull,
     &CiStatusTimeoutCoversLadder,
     &CiStatusWithoutTimeout,
     &CiIndefinitePause,

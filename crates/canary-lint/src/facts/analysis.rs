@@ -1,0 +1,326 @@
+//! Analysis facts shared by the Steps and Analysis rules (CL4xx, CL5xx): where a Rollout uses
+//! analysis (inline steps and background), which templates those references resolve to, and
+//! the strings of a metric with their JSON Pointers.
+//!
+//! Resolution follows the controller (`rollout/controller.go`, `getReferencedAnalysisTemplates`):
+//! a reference without `clusterScope: true` names an AnalysisTemplate in the Rollout's
+//! namespace, one with it a ClusterAnalysisTemplate; nested `spec.templates` of a found
+//! template are followed too. Namespace matching is the repo index's (an object without
+//! `metadata.namespace` matches any namespace).
+
+use std::collections::BTreeSet;
+
+use canary_gen::model::AnalysisTemplate;
+use canary_gen::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
+use canary_gen::model::{Rollout, analysis::Argument};
+use serde_json::Value;
+
+use crate::repo::{Document, Kind, Object, Repo};
+
+/// The typed template of an AnalysisTemplate or ClusterAnalysisTemplate document.
+pub fn as_template(doc: &Document) -> Option<&AnalysisTemplate> {
+    match (&doc.kind, &doc.object) {
+        (
+            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate,
+            Some(Object::AnalysisTemplate(t)),
+        ) => Some(t),
+        _ => None,
+    }
+}
+
+/// Every valid AnalysisTemplate and ClusterAnalysisTemplate in the repo, in file order.
+pub fn templates(repo: &Repo) -> impl Iterator<Item = (&Document, &AnalysisTemplate)> {
+    repo.of_kind(Kind::AnalysisTemplate)
+        .chain(repo.of_kind(Kind::ClusterAnalysisTemplate))
+        .filter_map(|d| as_template(d).map(|t| (d, t)))
+}
+
+/// One place a Rollout runs analysis: an inline `analysis` step or the background analysis.
+#[derive(Debug, Clone, Copy)]
+pub struct AnalysisUse<'a> {
+    /// The Rollout's document.
+    pub doc: &'a Document,
+    /// The Rollout.
+    pub rollout: &'a Rollout,
+    /// The analysis block.
+    pub analysis: &'a RolloutAnalysis,
+    /// The step index, `None` for background analysis.
+    pub step: Option<usize>,
+}
+
+impl AnalysisUse<'_> {
+    /// JSON Pointer of the analysis block in the Rollout document.
+    pub fn pointer(&self) -> String {
+        match self.step {
+            Some(i) => format!("/spec/strategy/canary/steps/{i}/analysis"),
+            None => "/spec/strategy/canary/analysis".to_string(),
+        }
+    }
+
+    /// JSON Pointer of the `j`th template reference's `templateName`.
+    pub fn template_name_pointer(&self, j: usize) -> String {
+        format!("{}/templates/{j}/templateName", self.pointer())
+    }
+
+    /// JSON Pointer of the `j`th Rollout-side arg's `name`.
+    pub fn arg_name_pointer(&self, j: usize) -> String {
+        format!("{}/args/{j}/name", self.pointer())
+    }
+
+    /// `step 3` or `background analysis`, for messages.
+    pub fn describe(&self) -> String {
+        match self.step {
+            Some(i) => format!("step {i}"),
+            None => "background analysis".to_string(),
+        }
+    }
+
+    /// The Rollout's name for messages.
+    pub fn rollout_name(&self) -> &str {
+        self.doc.name.as_deref().unwrap_or("(unnamed)")
+    }
+}
+
+/// Every analysis use of every valid Rollout: inline steps in order, then background.
+pub fn analysis_uses(repo: &Repo) -> Vec<AnalysisUse<'_>> {
+    let mut out = Vec::new();
+    for (doc, rollout) in repo.rollouts() {
+        let Some(canary) = rollout.spec.strategy.canary.as_ref() else {
+            continue;
+        };
+        for (i, step) in canary.steps.iter().flatten().enumerate() {
+            if let Some(analysis) = &step.analysis {
+                out.push(AnalysisUse {
+                    doc,
+                    rollout,
+                    analysis,
+                    step: Some(i),
+                });
+            }
+        }
+        if let Some(background) = &canary.analysis {
+            out.push(AnalysisUse {
+                doc,
+                rollout,
+                analysis: &background.analysis,
+                step: None,
+            });
+        }
+    }
+    out
+}
+
+/// What a template reference resolves to.
+#[derive(Debug, Clone, Copy)]
+pub enum Lookup<'a> {
+    /// A valid template.
+    Found(&'a Document, &'a AnalysisTemplate),
+    /// A document of that kind and name exists but does not fit the schema (CL003 reports it).
+    Invalid(&'a Document),
+    /// Nothing of that kind and name in a matching namespace.
+    Missing,
+}
+
+/// The kind a reference names: ClusterAnalysisTemplate when `clusterScope: true`.
+pub fn referenced_kind(reference: &AnalysisTemplateRef) -> Kind {
+    if reference.cluster_scope == Some(true) {
+        Kind::ClusterAnalysisTemplate
+    } else {
+        Kind::AnalysisTemplate
+    }
+}
+
+/// Resolves one reference made from an object in `namespace`.
+pub fn lookup<'a>(
+    repo: &'a Repo,
+    namespace: Option<&str>,
+    reference: &AnalysisTemplateRef,
+) -> Lookup<'a> {
+    let kind = referenced_kind(reference);
+    let candidates = match kind {
+        Kind::ClusterAnalysisTemplate => {
+            repo.find_any_namespace(Kind::ClusterAnalysisTemplate, &reference.template_name)
+        }
+        _ => repo.find(Kind::AnalysisTemplate, namespace, &reference.template_name),
+    };
+    if let Some((doc, t)) = candidates
+        .iter()
+        .find_map(|d| as_template(d).map(|t| (*d, t)))
+    {
+        return Lookup::Found(doc, t);
+    }
+    match candidates.first() {
+        Some(doc) => Lookup::Invalid(doc),
+        None => Lookup::Missing,
+    }
+}
+
+/// The nested `spec.templates` references of a template (entries that are not objects with a
+/// `templateName` are skipped).
+pub fn nested_refs(template: &AnalysisTemplate) -> Vec<(usize, AnalysisTemplateRef)> {
+    template
+        .spec
+        .templates
+        .iter()
+        .flatten()
+        .enumerate()
+        .filter_map(|(i, v)| {
+            let name = v.get("templateName")?.as_str()?;
+            let cluster_scope = v.get("clusterScope").and_then(Value::as_bool);
+            Some((
+                i,
+                AnalysisTemplateRef {
+                    template_name: name.to_string(),
+                    cluster_scope,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A template that an analysis use pulls in, with the reference it came through.
+#[derive(Debug, Clone, Copy)]
+pub struct UsedTemplate<'a> {
+    /// Index into the use's `templates` list (nested templates carry their root's index).
+    pub ref_index: usize,
+    /// The template's document.
+    pub doc: &'a Document,
+    /// The template.
+    pub template: &'a AnalysisTemplate,
+}
+
+impl UsedTemplate<'_> {
+    /// The template's name for messages.
+    pub fn name(&self) -> &str {
+        self.doc.name.as_deref().unwrap_or("(unnamed)")
+    }
+}
+
+/// The templates behind one analysis use, flattened the way the controller merges them.
+#[derive(Debug, Clone, Default)]
+pub struct Resolved<'a> {
+    /// Found templates, each once, in reference order (nested ones after their parent).
+    pub templates: Vec<UsedTemplate<'a>>,
+    /// False when any reference (direct or nested) is missing or invalid: the merged view is
+    /// then partial, and checks that need all of it stay silent.
+    pub complete: bool,
+}
+
+impl<'a> Resolved<'a> {
+    /// The merged template args (`flattenArgs`, utils/analysis/helpers.go): the first
+    /// declaration of a name wins unless it has no value and a later one has.
+    pub fn merged_args(&self) -> Vec<(&'a Argument, UsedTemplate<'a>, usize)> {
+        let mut merged: Vec<(&'a Argument, UsedTemplate<'a>, usize)> = Vec::new();
+        for used in &self.templates {
+            for (i, arg) in used.template.spec.args.iter().flatten().enumerate() {
+                match merged.iter_mut().find(|(a, _, _)| a.name == arg.name) {
+                    // Go replaces an earlier declaration whose `value` is nil, even one
+                    // with `valueFrom`.
+                    Some(slot) => {
+                        if slot.0.value.is_none() {
+                            *slot = (arg, *used, i);
+                        }
+                    }
+                    None => merged.push((arg, *used, i)),
+                }
+            }
+        }
+        merged
+    }
+}
+
+/// Resolves every template an analysis use references, following nested templates.
+pub fn resolve<'a>(repo: &'a Repo, usage: &AnalysisUse<'a>) -> Resolved<'a> {
+    let namespace = usage.doc.namespace.as_deref();
+    let mut out = Resolved {
+        templates: Vec::new(),
+        complete: true,
+    };
+    let mut seen: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (ref_index, reference) in usage.analysis.templates.iter().enumerate() {
+        let mut queue = vec![reference.clone()];
+        while let Some(reference) = queue.pop() {
+            match lookup(repo, namespace, &reference) {
+                Lookup::Found(doc, template) => {
+                    if !seen.insert((doc.file, doc.index)) {
+                        continue;
+                    }
+                    out.templates.push(UsedTemplate {
+                        ref_index,
+                        doc,
+                        template,
+                    });
+                    let mut nested = nested_refs(template);
+                    nested.reverse();
+                    queue.extend(nested.into_iter().map(|(_, r)| r));
+                }
+                Lookup::Invalid(_) | Lookup::Missing => out.complete = false,
+            }
+        }
+    }
+    out
+}
+
+/// Escapes one JSON Pointer segment.
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Every string in `value` (object values and array items, recursively) with its JSON
+/// Pointer below `prefix`.
+pub fn strings_in<'v>(value: &'v Value, prefix: &str) -> Vec<(String, &'v str)> {
+    let mut out = Vec::new();
+    let mut stack: Vec<(String, &'v Value)> = vec![(prefix.to_string(), value)];
+    while let Some((pointer, v)) = stack.pop() {
+        match v {
+            Value::String(s) => out.push((pointer, s.as_str())),
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate().rev() {
+                    stack.push((format!("{pointer}/{i}"), item));
+                }
+            }
+            Value::Object(map) => {
+                let mut entries: Vec<_> = map.iter().collect();
+                entries.reverse();
+                for (k, item) in entries {
+                    stack.push((format!("{pointer}/{}", escape_pointer(k)), item));
+                }
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Does this text hold a `{{ ... }}` placeholder (so its value is only known at run time)?
+pub fn has_placeholder(text: &str) -> bool {
+    text.contains("{{")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn walks_strings_in_order_with_pointers() {
+        let v = json!({"a": "x", "b": [{"c/d": "y"}, 3], "e": "z"});
+        let got = strings_in(&v, "/m");
+        let got: Vec<(&str, &str)> = got.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        assert_eq!(got, [("/m/a", "x"), ("/m/b/0/c~1d", "y"), ("/m/e", "z")]);
+    }
+
+    #[test]
+    fn nested_refs_skip_malformed_entries() {
+        let mut t = AnalysisTemplate::default();
+        t.spec.templates = Some(vec![
+            json!({"templateName": "a"}),
+            json!("nope"),
+            json!({"templateName": "b", "clusterScope": true}),
+        ]);
+        let refs = nested_refs(&t);
+        assert_eq!(refs.len(), 2);
+        assert_eq!(refs[1].0, 2);
+        assert_eq!(refs[1].1.cluster_scope, Some(true));
+    }
+}
