@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::context::Settings;
 use crate::registry::{Category, find_rule};
 use crate::repo::RepoError;
 use crate::report::{self, Format};
@@ -43,9 +42,17 @@ pub struct LintArgs {
     /// parser against the full lint.
     #[arg(long)]
     pub parse_only: bool,
-    /// Seconds allowed per setWeight step for new pods to become ready, in CI budgets.
-    #[arg(long, value_name = "SECS", default_value_t = canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS)]
-    pub readiness_allowance: u64,
+    /// Seconds allowed per setWeight step for new pods to become ready, in CI budgets
+    /// (default 60; overrides the config file).
+    #[arg(long, value_name = "SECS")]
+    pub readiness_allowance: Option<u64>,
+    /// Validate objects strictly against the CustomResourceDefinitions in this directory
+    /// (overrides `crd-dir` in the config).
+    #[arg(long, value_name = "DIR")]
+    pub crd_dir: Option<PathBuf>,
+    /// The config file (default: `.canary-lint.toml` at PATH, if present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
 }
 
 /// Subcommands.
@@ -108,6 +115,12 @@ pub enum CliError {
     /// A `--files` argument is unusable.
     #[error(transparent)]
     FileArg(#[from] crate::files::FileArgError),
+    /// The config file is invalid (rendered with locations).
+    #[error("{0}")]
+    Config(String),
+    /// `--crd-dir` could not be loaded.
+    #[error("--crd-dir: {0}")]
+    Crd(String),
     /// `explain` with an unknown code.
     #[error("unknown rule `{0}`; run `canary-lint rules` to list every code and name")]
     UnknownRule(String),
@@ -157,13 +170,21 @@ pub fn run(cli: &Cli, out: &mut dyn Write, styled: bool) -> Result<Exit, CliErro
 }
 
 fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliError> {
-    let settings = Settings {
-        readiness_allowance_secs: args.readiness_allowance,
-    };
+    let config = crate::config::Config::discover(&args.path, args.config.as_deref())
+        .map_err(|e| CliError::Config(e.render(styled)))?;
+    let settings = config
+        .settings(
+            &args.path,
+            &crate::config::Overrides {
+                readiness_allowance_secs: args.readiness_allowance,
+                crd_dir: args.crd_dir.clone(),
+            },
+        )
+        .map_err(CliError::Crd)?;
     let mut outcome = if args.parse_only {
         crate::load_only(&args.path)?
     } else {
-        crate::lint(&args.path, &settings)?
+        crate::lint_with_config(&args.path, &settings, &config)?
     };
     if !args.files.is_empty() {
         let cwd = std::env::current_dir()?;

@@ -11,6 +11,7 @@
 //! ```
 
 pub mod cli;
+pub mod config;
 pub mod context;
 pub mod diagnostic;
 pub mod facts;
@@ -71,6 +72,22 @@ pub fn run_rules(repo: &Repo, settings: &Settings) -> Vec<Diagnostic> {
 pub fn load_only(root: &Path) -> Result<Outcome, RepoError> {
     let (repo, mut diagnostics) = repo::load_repo(root)?;
     diagnostics.sort();
+    Ok(Outcome { repo, diagnostics })
+}
+
+/// Loads `root` (filtered by the config's globs), runs every rule, then applies inline
+/// suppressions and the config's rule levels and per-file suppressions.
+pub fn lint_with_config(
+    root: &Path,
+    settings: &Settings,
+    config: &config::Config,
+) -> Result<Outcome, RepoError> {
+    let (repo, mut diagnostics) = repo::load_repo_filtered(root, &|rel| config.selects(rel))?;
+    diagnostics.extend(run_rules(&repo, settings));
+    diagnostics.sort();
+    diagnostics.dedup();
+    suppress::apply(&repo.files, &mut diagnostics);
+    config.apply(&mut diagnostics);
     Ok(Outcome { repo, diagnostics })
 }
 

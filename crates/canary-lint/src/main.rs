@@ -11,6 +11,12 @@ fn main() -> ExitCode {
     let mut stdout = anstream::stdout();
     match run(&cli, &mut stdout, true) {
         Ok(exit) => ExitCode::from(exit.code()),
+        Err(canary_lint::cli::CliError::Config(rendered)) => {
+            // Rendered rustc-style with colours; anstream strips them off a terminal.
+            use std::io::Write;
+            let _ = write!(anstream::stderr(), "{rendered}");
+            ExitCode::from(2)
+        }
         Err(err) => {
             let err = anyhow::Error::from(err);
             eprintln!("canary-lint: error: {err:#}");

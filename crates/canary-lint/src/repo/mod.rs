@@ -37,6 +37,15 @@ pub enum RepoError {
 /// Walks, reads, parses and indexes `root` (a directory, or a single file). Findings about
 /// unreadable or malformed files come back alongside the repo.
 pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
+    load_repo_filtered(root, &|_| true)
+}
+
+/// Like [`load_repo`], keeping only walked files whose repo-relative path passes `keep`
+/// (the config's include/exclude globs).
+pub fn load_repo_filtered(
+    root: &Path,
+    keep: &dyn Fn(&str) -> bool,
+) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
     let meta = std::fs::metadata(root).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             RepoError::NotFound(root.to_path_buf())
@@ -52,7 +61,12 @@ pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
             path: root.to_path_buf(),
             source,
         })?;
-        (root.to_path_buf(), walk::walk(root))
+        {
+            let mut walked = walk::walk(root);
+            walked.files.retain(|f| keep(&f.rel));
+            walked.problems.retain(|p| keep(&p.rel));
+            (root.to_path_buf(), walked)
+        }
     } else {
         let base = root
             .parent()

@@ -1,6 +1,7 @@
 //! The rule table. One file per rule; add a rule by declaring it in its own file with
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
+pub mod crd_schema;
 pub mod analysis_gate_before_full;
 pub mod canary_services_exist;
 pub mod ci_deployment_status_false_green;
@@ -57,6 +58,7 @@ pub static ALL: &[&dyn Rule] = &[
     &InvalidObject,
     &crate::suppress::SuppressionWithoutReason,
     &crate::suppress::UnusedSuppression,
+    &crd_schema::CrdSchema,
     &WorkloadRefTargetExists,
     &WorkloadRefApiVersionKind,
     &WorkloadRefTemplateEmpty,

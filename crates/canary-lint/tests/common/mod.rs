@@ -3,18 +3,27 @@
 
 use std::path::{Path, PathBuf};
 
-use canary_lint::context::Settings;
+use canary_lint::config::{Config, Overrides};
 use canary_lint::report::{self, Format};
-use canary_lint::{Outcome, lint};
+use canary_lint::{Outcome, lint_with_config};
 
 /// `fixtures/` at the workspace root.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/lint")
 }
 
-/// Lints `root` with default settings; panics only if the root itself is unusable.
+/// Lints `root` as the CLI does (its `.canary-lint.toml`, if any, applies); panics only if
+/// the root or its config is unusable.
 pub fn lint_ok(root: &Path) -> Outcome {
-    match lint(root, &Settings::default()) {
+    let config = match Config::discover(root, None) {
+        Ok(c) => c,
+        Err(e) => panic!("config of {}: {}", root.display(), e.render(false)),
+    };
+    let settings = match config.settings(root, &Overrides::default()) {
+        Ok(s) => s,
+        Err(e) => panic!("settings of {}: {e}", root.display()),
+    };
+    match lint_with_config(root, &settings, &config) {
         Ok(outcome) => outcome,
         Err(e) => panic!("lint({}) failed: {e}", root.display()),
     }

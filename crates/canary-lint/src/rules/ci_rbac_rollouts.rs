@@ -1,0 +1,335 @@
+//! CL901: when CI drives a Rollout, a bound Role in its namespace grants the verbs the
+//! plugin needs on `argoproj.io` `rollouts`.
+
+use std::collections::BTreeSet;
+
+use canary_gen::located::Span;
+use k8s_openapi::api::rbac::v1::Role;
+
+use crate::context::{Context, Target};
+use crate::declare_rule;
+use crate::diagnostic::{Diagnostic, Related};
+use crate::facts::workflow::{ArgoCommand, Word, argo_command, for_each_job};
+use crate::facts::workload::{as_role, as_role_binding, name_of};
+use crate::registry::{Rule, RuleMeta};
+use crate::repo::index::namespaces_match;
+use crate::repo::{Document, Kind};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// When a GitHub workflow step runs `kubectl argo rollouts <command> <name>` (status,
+    /// promote, set image, abort, ...) for a Rollout defined in the repo, some Role in that
+    /// Rollout's namespace grants `get`, `list`, `watch`, `update` and `patch` on `rollouts`
+    /// in API group `argoproj.io` (`*` counts for any of them; the verbs may be spread over
+    /// several rules of the Role), and a RoleBinding in the namespace binds that Role.
+    ///
+    /// The finding is on the Role when one grants some of the verbs (at its `verbs`, listing
+    /// the missing ones) or grants them all but is not bound; otherwise on the command in the
+    /// workflow. A RoleBinding to a ClusterRole cannot be checked from the repo (the
+    /// built-in `edit` and `admin` ClusterRoles aggregate Argo's rollout permissions), so its
+    /// presence silences the rule. A Rollout named through a shell variable is not resolved.
+    ///
+    /// ## Why it matters
+    ///
+    /// `status` reads and watches the Rollout, `promote`, `abort`, `retry` and `restart`
+    /// patch or update it. A deployer identity without those verbs fails with `rollouts.argoproj.io
+    /// "api" is forbidden: User "system:serviceaccount:ci:deployer" cannot patch resource
+    /// "rollouts"` in the middle of a release, typically the first time the pipeline has to
+    /// promote or abort, which is the worst moment to find out. Deployment-era RBAC grants
+    /// `apps/deployments` only.
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// kind: Role
+    /// metadata:
+    ///   name: deployer
+    ///   namespace: production
+    /// rules:
+    ///   - apiGroups: ["argoproj.io"]
+    ///     resources: ["rollouts"]
+    ///     verbs: ["get", "list"]      # status needs watch; promote needs patch
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Grant `get`, `list`, `watch`, `update`, `patch` on `argoproj.io` `rollouts` in the
+    /// deployer Role of the Rollout's namespace, and bind it to the CI identity.
+    ///
+    /// ## Source
+    ///
+    /// Argo Rollouts `pkg/kubectl-argo-rollouts/cmd/` (`status` gets and watches the
+    /// Rollout, `promote`/`abort`/`retry` patch it; research notes §8) and the upstream
+    /// `manifests/role/argo-rollouts-aggregate-roles.yaml` verbs; the analogous missing-verb
+    /// failure for the controller is argoproj/argo-helm #2826.
+    pub struct CiRbacRollouts {
+        code: "CL901",
+        name: "ci-rbac-rollouts",
+        category: Correctness,
+        summary: "when CI drives a Rollout, a bound Role grants get/list/watch/update/patch on argoproj.io rollouts",
+    }
+}
+
+/// The verbs the plugin needs on rollouts across its commands.
+const REQUIRED: [&str; 5] = ["get", "list", "watch", "update", "patch"];
+
+/// Subcommands that take no Rollout name.
+const NO_ROLLOUT: [&str; 7] = [
+    "version",
+    "list",
+    "dashboard",
+    "completion",
+    "create",
+    "lint",
+    "help",
+];
+
+/// The word naming the Rollout in an `argo rollouts` command.
+fn rollout_word(cmd: &ArgoCommand) -> Option<&Word> {
+    if NO_ROLLOUT.contains(&cmd.sub.as_str()) {
+        return None;
+    }
+    let p = &cmd.call.positionals;
+    match cmd.sub.as_str() {
+        "get" | "retry" => match p.first().map(|w| w.text.as_str()) {
+            Some("rollout" | "rollouts" | "ro") => p.get(1),
+            _ => None,
+        },
+        _ => cmd.rollout(),
+    }
+}
+
+/// Verbs a Role grants on argoproj.io rollouts, and the pointer of the first rule's verbs.
+fn granted(role: &Role) -> (BTreeSet<String>, Option<String>) {
+    let mut verbs = BTreeSet::new();
+    let mut first = None;
+    for (i, rule) in role.rules.iter().flatten().enumerate() {
+        let group = rule
+            .api_groups
+            .iter()
+            .flatten()
+            .any(|g| g == "argoproj.io" || g == "*");
+        let resource = rule
+            .resources
+            .iter()
+            .flatten()
+            .any(|r| r == "rollouts" || r == "*");
+        if !(group && resource) {
+            continue;
+        }
+        first.get_or_insert_with(|| format!("/rules/{i}/verbs"));
+        for v in &rule.verbs {
+            if v == "*" {
+                verbs.extend(REQUIRED.iter().map(|s| s.to_string()));
+            } else {
+                verbs.insert(v.clone());
+            }
+        }
+    }
+    (verbs, first)
+}
+
+/// Where CI drives a Rollout first.
+struct Driven {
+    rollout: usize,
+    file: String,
+    span: Span,
+    command: String,
+}
+
+impl Rule for CiRbacRollouts {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let rollouts: Vec<&Document> = cx.repo.of_kind(Kind::Rollout).collect();
+        let mut driven: Vec<Driven> = Vec::new();
+        for_each_job(cx, |doc, _, commands| {
+            for command in commands {
+                let Some(argo) = argo_command(command.words) else {
+                    continue;
+                };
+                let Some(word) = rollout_word(&argo) else {
+                    continue;
+                };
+                let ns = argo.call.namespace();
+                for (i, ro) in rollouts.iter().enumerate() {
+                    if ro.name.as_deref() != Some(word.text.as_str())
+                        || !namespaces_match(ns, ro.namespace.as_deref())
+                        || driven.iter().any(|d| d.rollout == i)
+                    {
+                        continue;
+                    }
+                    driven.push(Driven {
+                        rollout: i,
+                        file: cx.repo.file_of(doc).rel.clone(),
+                        span: command.span(cx, argo.call.start, argo.call.end),
+                        command: command.source(argo.call.start, word.end).to_string(),
+                    });
+                }
+            }
+        });
+        for d in driven {
+            let Some(ro) = rollouts.get(d.rollout) else {
+                continue;
+            };
+            let ns = ro.namespace.as_deref();
+            let where_ = ns.map_or_else(
+                || "the Rollout's namespace".to_string(),
+                |n| format!("namespace `{n}`"),
+            );
+            let ro_name = name_of(ro);
+            let command_related = Related {
+                file: d.file.clone(),
+                span: d.span,
+                message: format!("CI runs `{}` here", d.command),
+            };
+            let bindings: Vec<_> = cx
+                .repo
+                .of_kind(Kind::RoleBinding)
+                .filter(|b| namespaces_match(ns, b.namespace.as_deref()))
+                .filter_map(as_role_binding)
+                .collect();
+            if bindings.iter().any(|b| b.role_ref.kind == "ClusterRole") {
+                continue;
+            }
+            let is_bound = |name: &str| {
+                bindings
+                    .iter()
+                    .any(|b| b.role_ref.kind == "Role" && b.role_ref.name == name)
+            };
+            // (doc, granted verbs, verbs pointer, bound)
+            let mut candidates = Vec::new();
+            for role_doc in cx.repo.of_kind(Kind::Role) {
+                if !namespaces_match(ns, role_doc.namespace.as_deref()) {
+                    continue;
+                }
+                let Some(role) = as_role(role_doc) else {
+                    continue;
+                };
+                let (verbs, pointer) = granted(role);
+                let Some(pointer) = pointer else {
+                    continue;
+                };
+                let bound = role_doc.name.as_deref().is_some_and(is_bound);
+                candidates.push((role_doc, verbs, pointer, bound));
+            }
+            let complete = |v: &BTreeSet<String>| REQUIRED.iter().all(|r| v.contains(*r));
+            if candidates.iter().any(|(_, v, _, b)| *b && complete(v)) {
+                continue;
+            }
+            if let Some((role_doc, _, _, _)) = candidates.iter().find(|(_, v, _, _)| complete(v)) {
+                out.push(
+                    cx.at_value(
+                        &Self::META,
+                        role_doc,
+                        "/metadata/name",
+                        format!(
+                            "Role `{}` grants what `{}` needs on Rollout `{ro_name}`, but no RoleBinding in {where_} binds it",
+                            name_of(role_doc),
+                            d.command
+                        ),
+                    )
+                    .with_help(format!(
+                        "add a RoleBinding with `roleRef: {{kind: Role, name: {}}}` for the CI identity",
+                        name_of(role_doc)
+                    ))
+                    .with_related(command_related),
+                );
+                continue;
+            }
+            // The Role that grants the most, preferring a bound one.
+            let best = candidates.iter().max_by_key(|(_, v, _, b)| {
+                (REQUIRED.iter().filter(|r| v.contains(**r)).count(), *b)
+            });
+            if let Some((role_doc, verbs, pointer, _)) = best {
+                let missing: Vec<&str> = REQUIRED
+                    .iter()
+                    .copied()
+                    .filter(|r| !verbs.contains(*r))
+                    .collect();
+                out.push(
+                    cx.at_value(
+                        &Self::META,
+                        role_doc,
+                        pointer,
+                        format!(
+                            "Role `{}` lacks {} on argoproj.io rollouts, which `{}` in CI needs for Rollout `{ro_name}`",
+                            name_of(role_doc),
+                            missing.join(", "),
+                            d.command
+                        ),
+                    )
+                    .with_help(format!(
+                        "add {} to the verbs (the plugin gets and watches for `status`, and patches or updates for `promote`, `abort` and `retry`)",
+                        missing.join(", ")
+                    ))
+                    .with_related(command_related),
+                );
+                continue;
+            }
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    d.file.clone(),
+                    d.span,
+                    format!(
+                        "CI runs `{}`, but no Role in {where_} grants get, list, watch, update, patch on argoproj.io rollouts",
+                        d.command
+                    ),
+                )
+                .with_help(format!(
+                    "add a Role in {where_} with `apiGroups: [argoproj.io]`, `resources: [rollouts]`, `verbs: [get, list, watch, update, patch]`, and a RoleBinding for the CI identity"
+                ))
+                .with_related(cx.related(
+                    ro,
+                    "/metadata/name",
+                    Target::Value,
+                    format!("Rollout `{ro_name}` is defined here"),
+                )),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::rbac::v1::PolicyRule;
+
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+        let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        PolicyRule {
+            api_groups: Some(own(groups)),
+            resources: Some(own(resources)),
+            verbs: own(verbs),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn verbs_are_unioned_across_rules_and_wildcards_count() {
+        let role = Role {
+            rules: Some(vec![
+                rule(&["apps"], &["deployments"], &["*"]),
+                rule(&["argoproj.io"], &["rollouts"], &["get", "list"]),
+                rule(&["*"], &["rollouts"], &["watch"]),
+                rule(&["argoproj.io"], &["rollouts/status"], &["patch"]),
+            ]),
+            ..Default::default()
+        };
+        let (verbs, pointer) = granted(&role);
+        assert_eq!(
+            verbs.into_iter().collect::<Vec<_>>(),
+            ["get", "list", "watch"]
+        );
+        assert_eq!(pointer.as_deref(), Some("/rules/1/verbs"));
+        let all = Role {
+            rules: Some(vec![rule(&["argoproj.io"], &["*"], &["*"])]),
+            ..Default::default()
+        };
+        assert!(REQUIRED.iter().all(|r| granted(&all).0.contains(*r)));
+    }
+}
