@@ -8,8 +8,12 @@ pub mod ci_deployment_status_false_green;
 pub mod ci_indefinite_pause;
 pub mod ci_job_timeout;
 pub mod ci_plugin_install;
+pub mod ci_rbac_rollouts;
 pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
+pub mod nginx_canary_service_port;
+pub mod nginx_ingress_routes_to_stable;
+pub mod nginx_stable_ingress;
 pub mod pause_duration;
 pub mod quoted_max_surge;
 pub mod routing_only_fields;
@@ -34,8 +38,12 @@ pub use ci_deployment_status_false_green::CiDeploymentStatusFalseGreen;
 pub use ci_indefinite_pause::CiIndefinitePause;
 pub use ci_job_timeout::CiJobTimeout;
 pub use ci_plugin_install::CiPluginInstall;
+pub use ci_rbac_rollouts::CiRbacRollouts;
 pub use ci_status_timeout_covers_ladder::CiStatusTimeoutCoversLadder;
 pub use ci_status_without_timeout::CiStatusWithoutTimeout;
+pub use nginx_canary_service_port::NginxCanaryServicePort;
+pub use nginx_ingress_routes_to_stable::NginxIngressRoutesToStable;
+pub use nginx_stable_ingress::NginxStableIngress;
 pub use pause_duration::PauseDuration;
 pub use quoted_max_surge::QuotedMaxSurge;
 pub use routing_only_fields::RoutingOnlyFields;
@@ -69,6 +77,9 @@ pub static ALL: &[&dyn Rule] = &[
     &ServiceSelectorMatchesPods,
     &ServiceTargetPort,
     &ServicesRequiredForRouting,
+    &NginxStableIngress,
+    &NginxIngressRoutesToStable,
+    &NginxCanaryServicePort,
     &StepOneType,
     &SetWeightRange,
     &PauseDuration,
@@ -81,4 +92,5 @@ pub static ALL: &[&dyn Rule] = &[
     &CiJobTimeout,
     &CiPluginInstall,
     &CiDeploymentStatusFalseGreen,
+    &CiRbacRollouts,
 ];
