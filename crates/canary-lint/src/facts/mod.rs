@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod locate;
+pub mod newrelic;
 pub mod template_use;
 pub mod workflow;
 pub mod workload;

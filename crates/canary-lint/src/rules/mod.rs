@@ -14,6 +14,15 @@ pub mod ci_status_without_timeout;
 pub mod nginx_canary_service_port;
 pub mod nginx_ingress_routes_to_stable;
 pub mod nginx_stable_ingress;
+pub mod nr_alert_delay_timer;
+pub mod nr_alert_enums;
+pub mod nr_alert_query_clauses;
+pub mod nr_alert_terms;
+pub mod nr_alert_threshold_duration;
+pub mod nr_alert_value_function;
+pub mod nr_analysis_result_keys;
+pub mod nr_analysis_since;
+pub mod nr_dashboard_widgets;
 pub mod pause_duration;
 pub mod quoted_max_surge;
 pub mod routing_only_fields;
@@ -44,6 +53,15 @@ pub use ci_status_without_timeout::CiStatusWithoutTimeout;
 pub use nginx_canary_service_port::NginxCanaryServicePort;
 pub use nginx_ingress_routes_to_stable::NginxIngressRoutesToStable;
 pub use nginx_stable_ingress::NginxStableIngress;
+pub use nr_alert_delay_timer::NrAlertDelayTimer;
+pub use nr_alert_enums::NrAlertEnums;
+pub use nr_alert_query_clauses::NrAlertQueryClauses;
+pub use nr_alert_terms::NrAlertTerms;
+pub use nr_alert_threshold_duration::NrAlertThresholdDuration;
+pub use nr_alert_value_function::NrAlertValueFunction;
+pub use nr_analysis_result_keys::NrAnalysisResultKeys;
+pub use nr_analysis_since::NrAnalysisSince;
+pub use nr_dashboard_widgets::NrDashboardWidgets;
 pub use pause_duration::PauseDuration;
 pub use quoted_max_surge::QuotedMaxSurge;
 pub use routing_only_fields::RoutingOnlyFields;
@@ -86,6 +104,15 @@ pub static ALL: &[&dyn Rule] = &[
     &RoutingOnlyFields,
     &QuotedMaxSurge,
     &AnalysisGateBeforeFull,
+    &NrAlertEnums,
+    &NrAlertTerms,
+    &NrAlertThresholdDuration,
+    &NrAlertDelayTimer,
+    &NrAlertQueryClauses,
+    &NrAlertValueFunction,
+    &NrAnalysisSince,
+    &NrAnalysisResultKeys,
+    &NrDashboardWidgets,
     &CiStatusTimeoutCoversLadder,
     &CiStatusWithoutTimeout,
     &CiIndefinitePause,

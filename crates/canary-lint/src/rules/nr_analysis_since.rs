@@ -1,0 +1,91 @@
+//! CL707: an Argo Rollouts New Relic analysis query sets its time range with SINCE.
+
+use canary_gen::model::analysis::substitute_args;
+use canary_gen::nrql::nrql_has_keyword;
+
+use crate::context::Context;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::facts::template_use::all_templates;
+use crate::registry::{Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// Every `provider.newRelic.query` of an AnalysisTemplate or ClusterAnalysisTemplate
+    /// metric has an explicit `SINCE` clause (after substituting template arg defaults).
+    ///
+    /// ## Why it matters
+    ///
+    /// NRQL without `SINCE` covers the last hour. A canary gate measured every minute over
+    /// an hour of mostly stable traffic barely moves when the canary misbehaves: a 10%
+    /// canary failing every request for five minutes shows up as under 1% errors, so a bad
+    /// release passes its gate. The query still runs, which is why this is a warning rather
+    /// than an error.
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// provider:
+    ///   newRelic:
+    ///     query: "SELECT percentage(count(*), WHERE error IS true) AS errorRate FROM Transaction WHERE appName = 'api'"
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Add a window close to the metric's `interval`, e.g. `SINCE 5 minutes ago`.
+    ///
+    /// ## Source
+    ///
+    /// NRQL reference, `SINCE` ("default value is 1 hour ago"), and
+    /// `nrql/using-nrql/query-time-range.mdx`; argo-rollouts `docs/analysis/newrelic.md` and
+    /// `metricproviders/newrelic/newrelic.go` (the query is sent as written, no time range is
+    /// added).
+    pub struct NrAnalysisSince {
+        code: "CL707",
+        name: "nr-analysis-since",
+        category: Suspicious,
+        summary: "a New Relic analysis query has an explicit SINCE (the default is the last hour)",
+    }
+}
+
+impl Rule for NrAnalysisSince {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for (doc, template) in all_templates(cx.repo) {
+            let defaults = |name: &str| {
+                template
+                    .spec
+                    .args
+                    .iter()
+                    .flatten()
+                    .find(|a| a.name == name)
+                    .and_then(|a| a.value.clone())
+            };
+            for (i, metric) in template.spec.metrics.iter().enumerate() {
+                let Some(nr) = &metric.provider.new_relic else {
+                    continue;
+                };
+                let query = substitute_args(&nr.query, defaults);
+                if nrql_has_keyword(&query, "SINCE") {
+                    continue;
+                }
+                out.push(
+                    cx.at_value(
+                        &Self::META,
+                        doc,
+                        &format!("/spec/metrics/{i}/provider/newRelic/query"),
+                        format!(
+                            "the New Relic query of metric `{}` has no SINCE, so it measures the last hour and dilutes the canary's signal",
+                            metric.name
+                        ),
+                    )
+                    .with_help("add a window close to the metric's interval, e.g. `SINCE 5 minutes ago`"),
+                );
+            }
+        }
+    }
+}
