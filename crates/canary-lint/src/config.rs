@@ -143,11 +143,17 @@ fn pos_at(text: &str, offset: usize) -> Pos {
     let before = &text[..offset];
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-    Pos { line, col: text[line_start..offset].chars().count() as u32 + 1 }
+    Pos {
+        line,
+        col: text[line_start..offset].chars().count() as u32 + 1,
+    }
 }
 
 fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
-    Span { start: pos_at(text, range.start), end: pos_at(text, range.end) }
+    Span {
+        start: pos_at(text, range.start),
+        end: pos_at(text, range.end),
+    }
 }
 
 impl Config {
@@ -156,24 +162,38 @@ impl Config {
         let (path, required) = match explicit {
             Some(p) => (p.to_path_buf(), true),
             None => {
-                let base = if root.is_dir() { root.to_path_buf() } else { root.parent().map(Path::to_path_buf).unwrap_or_default() };
+                let base = if root.is_dir() {
+                    root.to_path_buf()
+                } else {
+                    root.parent().map(Path::to_path_buf).unwrap_or_default()
+                };
                 (base.join(CONFIG_FILE), false)
             }
         };
         match std::fs::read_to_string(&path) {
             Ok(text) => Config::parse(&path.display().to_string(), &text),
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
+                Ok(Config::default())
+            }
             Err(e) => Err(ConfigError {
                 path: path.display().to_string(),
                 text: String::new(),
-                problems: vec![Located { span: Span::file_start(), message: format!("cannot read the config: {e}"), help: None }],
+                problems: vec![Located {
+                    span: Span::file_start(),
+                    message: format!("cannot read the config: {e}"),
+                    help: None,
+                }],
             }),
         }
     }
 
     /// Parse and validate config text.
     pub fn parse(path: &str, text: &str) -> Result<Config, ConfigError> {
-        let fail = |problems| ConfigError { path: path.to_string(), text: text.to_string(), problems };
+        let fail = |problems| ConfigError {
+            path: path.to_string(),
+            text: text.to_string(),
+            problems,
+        };
         let raw: ConfigRaw = toml::from_str(text).map_err(|e| {
             let span = e.span().map_or_else(Span::file_start, |r| span_of(text, r));
             fail(vec![Located {
@@ -183,7 +203,10 @@ impl Config {
             }])
         })?;
         let mut problems = Vec::new();
-        let mut config = Config { prometheus_jobs: raw.prometheus_jobs, ..Config::default() };
+        let mut config = Config {
+            prometheus_jobs: raw.prometheus_jobs,
+            ..Config::default()
+        };
         if let Some(v) = raw.readiness_allowance {
             let secs = match v.get_ref() {
                 toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
@@ -192,7 +215,12 @@ impl Config {
             };
             match secs {
                 Some(s) => config.readiness_allowance_secs = Some(s),
-                None => problems.push(Located { span: span_of(text, v.span()), message: "readiness-allowance must be seconds or a Go duration such as \"90s\"".into(), help: None }),
+                None => problems.push(Located {
+                    span: span_of(text, v.span()),
+                    message: "readiness-allowance must be seconds or a Go duration such as \"90s\""
+                        .into(),
+                    help: None,
+                }),
             }
         }
         if let Some(attr) = raw.newrelic_namespace_attribute {
@@ -202,11 +230,18 @@ impl Config {
                 problems.push(Located { span: span_of(text, attr.span()), message: format!("`{}` is not `namespace` or `exported_namespace`", attr.get_ref()), help: Some("the attribute that holds the Rollout's namespace on controller metrics in New Relic".into()) });
             }
         }
-        for (list, out) in [(&raw.include, &mut config.include), (&raw.exclude, &mut config.exclude)] {
+        for (list, out) in [
+            (&raw.include, &mut config.include),
+            (&raw.exclude, &mut config.exclude),
+        ] {
             for glob in list {
                 match ignore::overrides::OverrideBuilder::new(".").add(glob.get_ref()) {
                     Ok(_) => out.push(glob.get_ref().clone()),
-                    Err(e) => problems.push(Located { span: span_of(text, glob.span()), message: format!("bad glob: {e}"), help: None }),
+                    Err(e) => problems.push(Located {
+                        span: span_of(text, glob.span()),
+                        message: format!("bad glob: {e}"),
+                        help: None,
+                    }),
                 }
             }
         }
@@ -216,7 +251,11 @@ impl Config {
                 Some(rule) => {
                     config.rules.insert(rule.meta().code, *level.get_ref());
                 }
-                None => problems.push(Located { span: span_of(text, key.span()), message: format!("`{}` is not a canary-lint rule", key.get_ref()), help: Some("`canary-lint rules` lists every code and name".into()) }),
+                None => problems.push(Located {
+                    span: span_of(text, key.span()),
+                    message: format!("`{}` is not a canary-lint rule", key.get_ref()),
+                    help: Some("`canary-lint rules` lists every code and name".into()),
+                }),
             }
         }
         for entry in raw.per_file {
@@ -224,15 +263,37 @@ impl Config {
             for code in &entry.allow {
                 match find_rule(code.get_ref()) {
                     Some(rule) => allow.push(rule.meta().code.to_string()),
-                    None => problems.push(Located { span: span_of(text, code.span()), message: format!("`{}` is not a canary-lint rule", code.get_ref()), help: None }),
+                    None => problems.push(Located {
+                        span: span_of(text, code.span()),
+                        message: format!("`{}` is not a canary-lint rule", code.get_ref()),
+                        help: None,
+                    }),
                 }
             }
-            if entry.reason.as_ref().is_none_or(|r| r.get_ref().trim().is_empty()) {
-                problems.push(Located { span: span_of(text, entry.path.span()), message: format!("the per-file suppression for `{}` has no reason", entry.path.get_ref()), help: Some("add `reason = \"why this is acceptable\"`".into()) });
+            if entry
+                .reason
+                .as_ref()
+                .is_none_or(|r| r.get_ref().trim().is_empty())
+            {
+                problems.push(Located {
+                    span: span_of(text, entry.path.span()),
+                    message: format!(
+                        "the per-file suppression for `{}` has no reason",
+                        entry.path.get_ref()
+                    ),
+                    help: Some("add `reason = \"why this is acceptable\"`".into()),
+                });
             }
-            config.per_file.push(PerFileAllow { path: entry.path.into_inner(), allow });
+            config.per_file.push(PerFileAllow {
+                path: entry.path.into_inner(),
+                allow,
+            });
         }
-        if problems.is_empty() { Ok(config) } else { Err(fail(problems)) }
+        if problems.is_empty() {
+            Ok(config)
+        } else {
+            Err(fail(problems))
+        }
     }
 
     /// The rule settings for linting `root`: the config's values, with command-line
@@ -240,8 +301,15 @@ impl Config {
     /// in the config, as given on the command line).
     pub fn settings(&self, root: &Path, overrides: &Overrides) -> Result<Settings, String> {
         let defaults = Settings::default();
-        let base = if root.is_dir() { root.to_path_buf() } else { root.parent().map(Path::to_path_buf).unwrap_or_default() };
-        let crd_dir = overrides.crd_dir.clone().or_else(|| self.crd_dir.as_ref().map(|d| base.join(d)));
+        let base = if root.is_dir() {
+            root.to_path_buf()
+        } else {
+            root.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        let crd_dir = overrides
+            .crd_dir
+            .clone()
+            .or_else(|| self.crd_dir.as_ref().map(|d| base.join(d)));
         let crd_schemas = match crd_dir {
             Some(dir) => Some(std::sync::Arc::new(
                 canary_gen::crd::CrdSchemas::load_dir(&dir).map_err(|e| e.to_string())?,
@@ -265,7 +333,11 @@ impl Config {
     /// Apply rule levels and per-file suppressions to findings.
     pub fn apply(&self, diagnostics: &mut Vec<Diagnostic>) {
         diagnostics.retain_mut(|d| {
-            if self.per_file.iter().any(|p| p.path == d.file && p.allow.iter().any(|c| c == d.code)) {
+            if self
+                .per_file
+                .iter()
+                .any(|p| p.path == d.file && p.allow.iter().any(|c| c == d.code))
+            {
                 return false;
             }
             match self.rules.get(d.code) {
@@ -294,9 +366,11 @@ impl Config {
             for g in globs {
                 let _ = b.add(g);
             }
-            b.build().is_ok_and(|o| o.matched(Path::new("/").join(rel), false).is_whitelist())
+            b.build()
+                .is_ok_and(|o| o.matched(Path::new("/").join(rel), false).is_whitelist())
         };
-        (self.include.is_empty() || matches(&self.include)) && !(!self.exclude.is_empty() && matches(&self.exclude))
+        (self.include.is_empty() || matches(&self.include))
+            && (self.exclude.is_empty() || !matches(&self.exclude))
     }
 }
 
@@ -323,12 +397,21 @@ mod tests {
     fn bad_keys_and_values_are_located() {
         let e = Config::parse("c.toml", "readiness = 1\n").unwrap_err();
         assert_eq!(e.problems[0].span.start, Pos { line: 1, col: 1 });
-        assert!(e.problems[0].message.contains("unknown field"), "{:?}", e.problems);
-        let e = Config::parse("c.toml", "[rules]\nCL999 = \"off\"\nCL104 = \"loud\"\n").unwrap_err();
+        assert!(
+            e.problems[0].message.contains("unknown field"),
+            "{:?}",
+            e.problems
+        );
+        let e =
+            Config::parse("c.toml", "[rules]\nCL999 = \"off\"\nCL104 = \"loud\"\n").unwrap_err();
         assert!(!e.problems.is_empty());
         let e = Config::parse("c.toml", "[rules]\nCL999 = \"off\"\n").unwrap_err();
         assert_eq!(e.problems[0].span.start, Pos { line: 2, col: 1 });
-        let e = Config::parse("c.toml", "[[per-file]]\npath = \"a.json\"\nallow = [\"CL104\"]\n").unwrap_err();
+        let e = Config::parse(
+            "c.toml",
+            "[[per-file]]\npath = \"a.json\"\nallow = [\"CL104\"]\n",
+        )
+        .unwrap_err();
         assert!(e.problems[0].message.contains("no reason"));
     }
 }
