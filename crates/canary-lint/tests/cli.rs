@@ -39,7 +39,7 @@ fn exit_zero_on_a_clean_repo() {
     assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
     assert_eq!(
         stdout(&o),
-        "0 errors, 0 warnings in 2 files (3 documents)\n"
+        "0 errors, 0 warnings in 3 files (4 documents)\n"
     );
 }
 
@@ -51,7 +51,7 @@ fn exit_one_on_errors_without_colour_when_piped() {
     assert!(out.contains("error[CL104]"), "{out}");
     assert!(out.contains(" --> k8s/rollout.yaml:12:16"), "{out}");
     assert!(!out.contains('\u{1b}'), "colour codes in piped output");
-    assert!(out.ends_with("2 errors, 0 warnings in 2 files (3 documents)\n"));
+    assert!(out.ends_with("2 errors, 0 warnings in 3 files (4 documents)\n"));
 }
 
 #[test]

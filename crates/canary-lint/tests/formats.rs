@@ -111,7 +111,7 @@ fn config_file_sets_levels_and_reports_bad_keys_with_locations() {
     let dir = tempfile::tempdir().expect("tempdir");
     let src = fixtures().join("CL104/bad/k8s");
     std::fs::create_dir_all(dir.path().join("k8s")).expect("mkdir");
-    for f in ["deployment.yaml", "rollout.yaml"] {
+    for f in ["deployment.yaml", "rollout.yaml", "analysis-template.yaml"] {
         std::fs::copy(src.join(f), dir.path().join("k8s").join(f)).expect("copy");
     }
     let bin = env!("CARGO_BIN_EXE_canary-lint");

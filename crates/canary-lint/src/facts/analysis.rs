@@ -297,6 +297,60 @@ pub fn has_placeholder(text: &str) -> bool {
     text.contains("{{")
 }
 
+/// Every `{{ tag }}` in `text` whose trimmed tag does not start with `args.`: Argo resolves
+/// only `args.NAME` in metrics, so these fail with "failed to resolve {{tag}}".
+pub fn other_placeholders(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            break;
+        };
+        let tag = &after[..close];
+        if !tag.trim().starts_with("args.") {
+            found.push(tag.to_string());
+        }
+        rest = &after[close + 2..];
+    }
+    found
+}
+
+/// The metric's name for messages.
+pub fn metric_label(metric: &canary_gen::model::analysis::Metric, index: usize) -> String {
+    if metric.name.is_empty() {
+        format!("metrics[{index}]")
+    } else {
+        format!("`{}`", metric.name)
+    }
+}
+
+/// A short "did you mean" among `candidates`: equal ignoring case, or at most two edits away.
+pub fn closest<'c>(word: &str, candidates: impl IntoIterator<Item = &'c str>) -> Option<&'c str> {
+    let lower = word.to_ascii_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&lower, &c.to_ascii_lowercase()), c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur.push(v);
+        }
+        prev = cur;
+    }
+    prev.last().copied().unwrap_or(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,6 +362,17 @@ mod tests {
         let got = strings_in(&v, "/m");
         let got: Vec<(&str, &str)> = got.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, [("/m/a", "x"), ("/m/b/0/c~1d", "y"), ("/m/e", "z")]);
+    }
+
+    #[test]
+    fn other_placeholders_and_suggestions() {
+        assert_eq!(
+            other_placeholders("a {{args.x}} {{ env.Y }} {{x"),
+            [" env.Y "]
+        );
+        assert_eq!(closest("servce", ["service", "job"]), Some("service"));
+        assert_eq!(closest("Service", ["service"]), Some("service"));
+        assert_eq!(closest("namespace", ["service"]), None);
     }
 
     #[test]

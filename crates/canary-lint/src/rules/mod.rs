@@ -2,7 +2,11 @@
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
 pub mod crd_schema;
+pub mod analysis_arg_unused;
+pub mod analysis_args_supplied;
 pub mod analysis_gate_before_full;
+pub mod analysis_placeholders_declared;
+pub mod analysis_template_exists;
 pub mod canary_services_exist;
 pub mod ci_deployment_status_false_green;
 pub mod ci_indefinite_pause;
@@ -11,6 +15,12 @@ pub mod ci_plugin_install;
 pub mod ci_rbac_rollouts;
 pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
+pub mod effective_weight;
+pub mod metric_count_limits;
+pub mod metric_durations;
+pub mod metric_names_unique;
+pub mod metric_one_provider;
+pub mod metric_terminates;
 pub mod nginx_canary_service_port;
 pub mod nginx_ingress_routes_to_stable;
 pub mod nginx_stable_ingress;
@@ -41,7 +51,11 @@ pub mod workload_ref_template_empty;
 use crate::registry::Rule;
 use crate::repo::input_rules::{InputLimit, InvalidObject, ParseError};
 
+pub use analysis_arg_unused::AnalysisArgUnused;
+pub use analysis_args_supplied::AnalysisArgsSupplied;
 pub use analysis_gate_before_full::AnalysisGateBeforeFull;
+pub use analysis_placeholders_declared::AnalysisPlaceholdersDeclared;
+pub use analysis_template_exists::AnalysisTemplateExists;
 pub use canary_services_exist::CanaryServicesExist;
 pub use ci_deployment_status_false_green::CiDeploymentStatusFalseGreen;
 pub use ci_indefinite_pause::CiIndefinitePause;
@@ -50,6 +64,12 @@ pub use ci_plugin_install::CiPluginInstall;
 pub use ci_rbac_rollouts::CiRbacRollouts;
 pub use ci_status_timeout_covers_ladder::CiStatusTimeoutCoversLadder;
 pub use ci_status_without_timeout::CiStatusWithoutTimeout;
+pub use effective_weight::EffectiveWeight;
+pub use metric_count_limits::MetricCountLimits;
+pub use metric_durations::MetricDurations;
+pub use metric_names_unique::MetricNamesUnique;
+pub use metric_one_provider::MetricOneProvider;
+pub use metric_terminates::MetricTerminates;
 pub use nginx_canary_service_port::NginxCanaryServicePort;
 pub use nginx_ingress_routes_to_stable::NginxIngressRoutesToStable;
 pub use nginx_stable_ingress::NginxStableIngress;
@@ -104,6 +124,15 @@ pub static ALL: &[&dyn Rule] = &[
     &RoutingOnlyFields,
     &QuotedMaxSurge,
     &AnalysisGateBeforeFull,
+    &AnalysisTemplateExists,
+    &AnalysisArgsSupplied,
+    &AnalysisPlaceholdersDeclared,
+    &MetricNamesUnique,
+    &MetricOneProvider,
+    &MetricTerminates,
+    &MetricCountLimits,
+    &MetricDurations,
+    &AnalysisArgUnused,
     &NrAlertEnums,
     &NrAlertTerms,
     &NrAlertThresholdDuration,
@@ -120,4 +149,5 @@ pub static ALL: &[&dyn Rule] = &[
     &CiPluginInstall,
     &CiDeploymentStatusFalseGreen,
     &CiRbacRollouts,
+    &EffectiveWeight,
 ];
