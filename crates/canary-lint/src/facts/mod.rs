@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod locate;
 pub mod newrelic;
+pub mod prom_jobs;
 pub mod template_use;
 pub mod workflow;
 pub mod workload;

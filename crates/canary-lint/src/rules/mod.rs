@@ -34,6 +34,9 @@ pub mod nr_analysis_result_keys;
 pub mod nr_analysis_since;
 pub mod nr_dashboard_widgets;
 pub mod pause_duration;
+pub mod prometheus_nan_guard;
+pub mod promql_job_defined;
+pub mod promql_parses;
 pub mod quoted_max_surge;
 pub mod routing_only_fields;
 pub mod service_selector_matches_pods;
@@ -83,6 +86,9 @@ pub use nr_analysis_result_keys::NrAnalysisResultKeys;
 pub use nr_analysis_since::NrAnalysisSince;
 pub use nr_dashboard_widgets::NrDashboardWidgets;
 pub use pause_duration::PauseDuration;
+pub use prometheus_nan_guard::PrometheusNanGuard;
+pub use promql_job_defined::PromqlJobDefined;
+pub use promql_parses::PromqlParses;
 pub use quoted_max_surge::QuotedMaxSurge;
 pub use routing_only_fields::RoutingOnlyFields;
 pub use service_selector_matches_pods::ServiceSelectorMatchesPods;
@@ -133,6 +139,9 @@ pub static ALL: &[&dyn Rule] = &[
     &MetricCountLimits,
     &MetricDurations,
     &AnalysisArgUnused,
+    &PromqlParses,
+    &PromqlJobDefined,
+    &PrometheusNanGuard,
     &NrAlertEnums,
     &NrAlertTerms,
     &NrAlertThresholdDuration,

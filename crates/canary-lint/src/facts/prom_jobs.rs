@@ -1,0 +1,239 @@
+//! The Prometheus `job` label values a repo defines, for CL602.
+//!
+//! Where a `job` comes from (kept simple on purpose):
+//!
+//! - **PrometheusRule**: every equality `job="…"` matcher in a rule `expr`.
+//! - **ServiceMonitor** (prometheus-operator `pkg/prometheus/promcfg.go`): for each Service of
+//!   the repo its `spec.selector.matchLabels` select (in the monitor's namespace, or those of
+//!   `namespaceSelector`), the value of the Service label named by `spec.jobLabel`, else the
+//!   Service's name.
+//! - **PodMonitor**: with `spec.jobLabel`, that label's value on the pod templates of the
+//!   Deployments it selects; otherwise `<namespace>/<podmonitor name>`.
+//! - A `relabelings` entry with `targetLabel: job` and a literal `replacement` on any monitor
+//!   endpoint.
+//! - **scrape configs** (`prometheus.yml`): every `scrape_configs[].job_name`.
+//! - `prometheus-jobs` in `.canary-lint.toml`, for jobs defined outside the repo.
+//!
+//! A monitor whose selector matches nothing in the repo is listed as unresolved; its job
+//! cannot be known from the repo.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::context::Context;
+use crate::repo::index::namespaces_match;
+use crate::repo::{Document, Kind, Object};
+
+/// What the repo says about Prometheus jobs.
+#[derive(Debug, Default)]
+pub struct KnownJobs<'r> {
+    /// Exact job names.
+    pub exact: Vec<String>,
+    /// PodMonitors without a namespace: any `<namespace>/<name>` matches.
+    pub suffixes: Vec<String>,
+    /// Monitors whose selector matched nothing in the repo.
+    pub unresolved: Vec<&'r Document>,
+}
+
+impl KnownJobs<'_> {
+    /// Does the repo define any job at all?
+    pub fn is_empty(&self) -> bool {
+        self.exact.is_empty() && self.suffixes.is_empty()
+    }
+
+    /// Is `job` defined?
+    pub fn contains(&self, job: &str) -> bool {
+        self.exact.iter().any(|j| j == job)
+            || self.suffixes.iter().any(|s| {
+                job.strip_suffix(s.as_str())
+                    .is_some_and(|ns| ns.ends_with('/'))
+            })
+    }
+
+    /// Every known job, for help text.
+    pub fn describe(&self) -> String {
+        let mut all: Vec<String> = self.exact.clone();
+        all.extend(self.suffixes.iter().map(|s| format!("<namespace>/{s}")));
+        all.iter()
+            .map(|j| format!("`{j}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn match_labels(selector: Option<&Value>) -> BTreeMap<String, String> {
+    selector
+        .and_then(|s| s.get("matchLabels"))
+        .and_then(Value::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn selects(wanted: &BTreeMap<String, String>, labels: Option<&BTreeMap<String, String>>) -> bool {
+    !wanted.is_empty()
+        && wanted
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)) == Some(v))
+}
+
+/// Does the monitor in `monitor_ns` with `namespaceSelector` look at namespace `ns`?
+fn in_namespaces(spec: &Value, monitor_ns: Option<&str>, ns: Option<&str>) -> bool {
+    let selector = spec.get("namespaceSelector");
+    if selector.and_then(|s| s.get("any")).and_then(Value::as_bool) == Some(true) {
+        return true;
+    }
+    if let Some(names) = selector
+        .and_then(|s| s.get("matchNames"))
+        .and_then(Value::as_array)
+    {
+        return ns.is_none()
+            || names
+                .iter()
+                .filter_map(Value::as_str)
+                .any(|n| Some(n) == ns);
+    }
+    namespaces_match(monitor_ns, ns)
+}
+
+/// Literal `replacement`s of `targetLabel: job` relabelings of a monitor's endpoints.
+fn relabeled_jobs(spec: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for key in ["endpoints", "podMetricsEndpoints"] {
+        for endpoint in spec
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            for r in endpoint
+                .get("relabelings")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if r.get("targetLabel").and_then(Value::as_str) == Some("job")
+                    && let Some(rep) = r.get("replacement").and_then(Value::as_str)
+                    && !rep.contains('$')
+                {
+                    out.push(rep.to_string());
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Everything the repo (and the settings) define.
+pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
+    let repo = cx.repo;
+    let mut known = KnownJobs {
+        exact: cx.settings.prometheus_jobs.clone(),
+        ..KnownJobs::default()
+    };
+    for doc in repo.of_kind(Kind::PrometheusRule) {
+        let Some(Object::PrometheusRule(rule)) = &doc.object else {
+            continue;
+        };
+        for group in &rule.spec.groups {
+            for r in &group.rules {
+                let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(expr)) =
+                    &r.expr
+                else {
+                    continue;
+                };
+                if let Ok(selectors) = canary_gen::promql::selectors(expr) {
+                    known
+                        .exact
+                        .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
+                }
+            }
+        }
+    }
+    for doc in repo.of_kind(Kind::ServiceMonitor) {
+        let value = &repo.located(doc).value;
+        let spec = value.get("spec").unwrap_or(&Value::Null);
+        let wanted = match_labels(spec.get("selector"));
+        let job_label = spec.get("jobLabel").and_then(Value::as_str);
+        let mut found = false;
+        for svc_doc in repo.of_kind(Kind::Service) {
+            let Some(Object::Service(svc)) = &svc_doc.object else {
+                continue;
+            };
+            if !in_namespaces(spec, doc.namespace.as_deref(), svc_doc.namespace.as_deref())
+                || !selects(&wanted, svc.metadata.labels.as_ref())
+            {
+                continue;
+            }
+            found = true;
+            let from_label = job_label.and_then(|l| svc.metadata.labels.as_ref()?.get(l).cloned());
+            if let Some(job) = from_label.or_else(|| svc_doc.name.clone()) {
+                known.exact.push(job);
+            }
+        }
+        let relabeled = relabeled_jobs(spec);
+        if !found && relabeled.is_empty() {
+            known.unresolved.push(doc);
+        }
+        known.exact.extend(relabeled);
+    }
+    for doc in repo.of_kind(Kind::PodMonitor) {
+        let value = &repo.located(doc).value;
+        let spec = value.get("spec").unwrap_or(&Value::Null);
+        let relabeled = relabeled_jobs(spec);
+        match spec.get("jobLabel").and_then(Value::as_str) {
+            Some(label) => {
+                let wanted = match_labels(spec.get("selector"));
+                let mut found = false;
+                for d in repo.of_kind(Kind::Deployment) {
+                    let Some(dep) = d.as_deployment() else {
+                        continue;
+                    };
+                    let labels = dep
+                        .spec
+                        .as_ref()
+                        .and_then(|s| s.template.metadata.as_ref())
+                        .and_then(|m| m.labels.as_ref());
+                    if in_namespaces(spec, doc.namespace.as_deref(), d.namespace.as_deref())
+                        && selects(&wanted, labels)
+                        && let Some(job) = labels.and_then(|l| l.get(label))
+                    {
+                        found = true;
+                        known.exact.push(job.clone());
+                    }
+                }
+                if !found && relabeled.is_empty() {
+                    known.unresolved.push(doc);
+                }
+            }
+            None => match (&doc.namespace, &doc.name) {
+                (Some(ns), Some(name)) => known.exact.push(format!("{ns}/{name}")),
+                (None, Some(name)) => known.suffixes.push(name.clone()),
+                _ => {}
+            },
+        }
+        known.exact.extend(relabeled);
+    }
+    for doc in repo.of_kind(Kind::ScrapeConfig) {
+        let value = &repo.located(doc).value;
+        for sc in value
+            .get("scrape_configs")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(name) = sc.get("job_name").and_then(Value::as_str) {
+                known.exact.push(name.to_string());
+            }
+        }
+    }
+    known.exact.sort();
+    known.exact.dedup();
+    known.suffixes.sort();
+    known.suffixes.dedup();
+    known
+}

@@ -1,0 +1,143 @@
+//! CL601: a Prometheus metric's query parses as PromQL once its args are substituted.
+
+use canary_gen::model::analysis::{AnalysisTemplate, arg_placeholders};
+
+use crate::context::Context;
+use crate::declare_rule;
+use crate::diagnostic::Diagnostic;
+use crate::facts::template_use::{all_templates, uses_of};
+use crate::registry::{Rule, RuleMeta};
+
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// Every `provider.prometheus.query` of an AnalysisTemplate or ClusterAnalysisTemplate
+    /// metric parses with Prometheus' grammar after each `{{args.x}}` is replaced by the
+    /// template arg's `value`, else a value a Rollout using the template passes, else a
+    /// stand-in that fits where the placeholder sits (the arg name inside a quoted label
+    /// value or as an identifier, `5m` inside a range `[...]`).
+    ///
+    /// ## Why it matters
+    ///
+    /// Argo sends the query only when the AnalysisRun measures: a missing brace or a stray
+    /// quote shows up as a measurement Error (`bad_data: parse error …`) in the middle of a
+    /// canary, and after five consecutive errors the Rollout aborts. Nothing checks the
+    /// query earlier (argo-rollouts #4348 asks for exactly this).
+    ///
+    /// ## Example
+    ///
+    /// ```yaml
+    /// query: sum(rate(http_requests_total{job="{{args.job}}", code=~"5.."}[5m]) / sum(rate(http_requests_total{job="{{args.job}}"}[5m]))
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Fix the PromQL (here a `)` is missing after the first `[5m]`); try the resolved
+    /// query in the Prometheus UI.
+    ///
+    /// ## Source
+    ///
+    /// argo-rollouts `metricproviders/prometheus/prometheus.go` (the query is sent after
+    /// `utils/template/template.go` substitutes the args); argo-rollouts #4348 (parse PromQL
+    /// before measuring) and #1591 / PR #1628 (resolved queries); parsing by promql-parser, a
+    /// port of Prometheus' `promql/parser`.
+    pub struct PromqlParses {
+        code: "CL601",
+        name: "promql-parses",
+        category: Correctness,
+        summary: "a Prometheus metric's query parses as PromQL after arg substitution",
+    }
+}
+
+/// A stand-in for an arg with no known value that keeps the query's shape.
+fn stand_in(text: &str, at: usize, name: &str) -> String {
+    let before = &text[..at];
+    let quotes = before.matches('"').count() - before.matches("\\\"").count();
+    let in_string = quotes % 2 == 1 || before.matches('\'').count() % 2 == 1;
+    let in_range = before
+        .rfind('[')
+        .is_some_and(|open| before.rfind(']').is_none_or(|close| close < open));
+    if in_string {
+        name.to_string()
+    } else if in_range {
+        "5m".to_string()
+    } else {
+        let ident: String = name
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        if ident.starts_with(|c: char| c.is_ascii_digit()) {
+            format!("_{ident}")
+        } else {
+            ident
+        }
+    }
+}
+
+/// `query` with every placeholder replaced as described in the rule docs.
+fn resolve(
+    cx: &Context<'_>,
+    doc: &crate::repo::Document,
+    template: &AnalysisTemplate,
+    query: &str,
+) -> String {
+    let uses = uses_of(cx.repo, doc);
+    let mut out = String::with_capacity(query.len());
+    let mut last = 0;
+    for (name, range) in arg_placeholders(query) {
+        let value = template
+            .spec
+            .args
+            .iter()
+            .flatten()
+            .find(|a| a.name == name)
+            .and_then(|a| a.value.clone())
+            .or_else(|| uses.iter().find_map(|u| u.arg(&name)?.value.clone()))
+            .unwrap_or_else(|| stand_in(query, range.start, &name));
+        out.push_str(&query[last..range.start]);
+        out.push_str(&value);
+        last = range.end;
+    }
+    out.push_str(&query[last..]);
+    out
+}
+
+impl Rule for PromqlParses {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+
+    fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        for (doc, template) in all_templates(cx.repo) {
+            for (i, metric) in template.spec.metrics.iter().enumerate() {
+                let Some(prom) = &metric.provider.prometheus else {
+                    continue;
+                };
+                let resolved = resolve(cx, doc, template, &prom.query);
+                let Err(error) = canary_gen::promql::selectors(&resolved) else {
+                    continue;
+                };
+                let error = error.trim().replace('\n', " ");
+                let shown = if resolved != prom.query {
+                    format!(
+                        "; resolved query: `{}`",
+                        resolved.split_whitespace().collect::<Vec<_>>().join(" ")
+                    )
+                } else {
+                    String::new()
+                };
+                out.push(
+                    cx.at_value(
+                        &Self::META,
+                        doc,
+                        &format!("/spec/metrics/{i}/provider/prometheus/query"),
+                        format!("the PromQL of metric `{}` does not parse: {error}", metric.name),
+                    )
+                    .with_help(format!(
+                        "every measurement would be an Error and the Rollout aborts after five in a row; fix the query{shown}"
+                    )),
+                );
+            }
+        }
+    }
+}
