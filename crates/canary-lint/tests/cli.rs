@@ -152,7 +152,7 @@ fn files_filters_reports_but_keeps_context() {
     let root = dir.path();
     let rollout = |name: &str, target: &str| {
         format!(
-            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {name}\nspec:\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n"
+            "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: {name}\nspec:\n  replicas: 1\n  workloadRef:\n    apiVersion: apps/v1\n    kind: Deployment\n    name: {target}\n"
         )
     };
     write(root, "repo/a/rollout.yaml", rollout("a", "missing"));

@@ -14,7 +14,11 @@ fn docs_rules_md_is_current() {
     );
     for rule in canary_lint::rules::ALL {
         let m = rule.meta();
-        assert!(fresh.contains(&format!("## {} {}", m.code, m.name)), "{} missing", m.code);
+        assert!(
+            fresh.contains(&format!("## {} {}", m.code, m.name)),
+            "{} missing",
+            m.code
+        );
     }
 }
 
@@ -22,9 +26,15 @@ fn docs_rules_md_is_current() {
 fn completions_and_man_page() {
     let bin = env!("CARGO_BIN_EXE_canary-lint");
     for shell in ["bash", "zsh", "fish"] {
-        let out = Command::new(bin).args(["completions", shell]).output().expect("runs");
+        let out = Command::new(bin)
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
         assert!(out.status.success(), "{shell}");
-        assert!(String::from_utf8_lossy(&out.stdout).contains("canary-lint"), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("canary-lint"),
+            "{shell}"
+        );
     }
     let man = Command::new(bin).arg("man").output().expect("runs");
     assert!(man.status.success());

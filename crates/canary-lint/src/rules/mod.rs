@@ -1,7 +1,6 @@
 //! The rule table. One file per rule; add a rule by declaring it in its own file with
 //! `declare_rule!`, implementing `Rule`, and listing it in `ALL` in code order.
 
-pub mod crd_schema;
 pub mod analysis_arg_unused;
 pub mod analysis_args_supplied;
 pub mod analysis_gate_before_full;
@@ -15,6 +14,7 @@ pub mod ci_plugin_install;
 pub mod ci_rbac_rollouts;
 pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
+pub mod crd_schema;
 pub mod effective_weight;
 pub mod metric_count_limits;
 pub mod metric_durations;
