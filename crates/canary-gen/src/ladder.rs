@@ -59,7 +59,7 @@ pub fn basic_canary_counts(
     (best.0 as i32, (best.1 - best.0) as i32)
 }
 
-/// `maxSurge` as the controller resolves it: default `"25"` (a percentage), rounded up.
+/// `maxSurge` as the controller resolves it: default `"25%"`, rounded up.
 pub fn resolved_max_surge(replicas: i32, max_surge: Option<&IntOrString>) -> i32 {
     let default = IntOrString::String("25%".to_string());
     let value = max_surge.unwrap_or(&default);

@@ -219,14 +219,15 @@ fn category_name(c: Category) -> &'static str {
 /// The `rules` table.
 pub fn rules_table() -> String {
     let name_width = ALL.iter().map(|r| r.meta().name.len()).max().unwrap_or(4);
+    let code_width = ALL.iter().map(|r| r.meta().code.len()).max().unwrap_or(4);
     let mut s = format!(
-        "{:<5}  {:<name_width$}  {:<8}  SUMMARY\n",
+        "{:<code_width$}  {:<name_width$}  {:<8}  SUMMARY\n",
         "CODE", "NAME", "SEVERITY"
     );
     for rule in ALL {
         let m = rule.meta();
         s.push_str(&format!(
-            "{:<5}  {:<name_width$}  {:<8}  {}\n",
+            "{:<code_width$}  {:<name_width$}  {:<8}  {}\n",
             m.code,
             m.name,
             m.severity().as_str(),

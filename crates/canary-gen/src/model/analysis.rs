@@ -135,7 +135,8 @@ impl Metric {
     pub fn effective_count(&self) -> Option<i64> {
         match self.count.as_ref().and_then(int_value) {
             Some(n) if n > 0 => Some(n),
-            _ if self.interval.is_some() => None,
+            // Go tests `metric.Interval != ""`: an empty interval is no interval.
+            _ if self.interval.as_ref().is_some_and(|i| !i.0.is_empty()) => None,
             _ => Some(1),
         }
     }

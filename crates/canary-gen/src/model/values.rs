@@ -17,7 +17,8 @@ pub enum DurationError {
     MissingUnit(String),
     /// A unit Go does not know, such as `d` or `w`.
     #[error(
-        "unknown unit `{unit}` in duration `{text}`: use ns, us, ms, s, m or h (there is no `d`; write 24h)"
+        "unknown unit `{unit}` in duration `{text}`: use ns, us, ms, s, m or h{}",
+        day_hint(unit)
     )]
     UnknownUnit {
         /// The whole text.
@@ -33,13 +34,22 @@ pub enum DurationError {
     Negative(String),
 }
 
+fn day_hint(unit: &str) -> &'static str {
+    match unit {
+        "d" => " (there is no `d`; write 24h)",
+        "w" => " (there is no `w`; write 168h)",
+        _ => "",
+    }
+}
+
 /// Parse a Go `time.ParseDuration` string into whole seconds, truncating like Argo's
 /// `int32(d.Seconds())` (`pkg/apis/rollouts/v1alpha1/types.go`, `DurationSeconds`).
 ///
 /// Accepts the Go units `ns`, `us`, `µs`, `ms`, `s`, `m`, `h`, decimals (`1.5h`) and chains
 /// (`1h30m`). A bare `0` is valid, as in Go; any other bare number is an error.
 pub fn parse_go_duration(text: &str) -> Result<u64, DurationError> {
-    let s = text.trim();
+    // Go does not trim: " 5m" is an error there, so it is here.
+    let s = text;
     if s.is_empty() {
         return Err(DurationError::Empty);
     }
@@ -136,8 +146,15 @@ impl PauseDuration {
             IntOrString::Int(i) if *i < 0 => Err(DurationError::Negative(i.to_string())),
             IntOrString::Int(i) => Ok(*i as u64),
             IntOrString::String(s) => {
-                if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
-                    s.parse::<u64>()
+                // strconv.ParseInt first, as DurationSeconds does: "10" and "+10" are seconds.
+                let digits = s.strip_prefix('+').unwrap_or(s);
+                let negative =
+                    s.len() > 1 && s.starts_with('-') && s[1..].bytes().all(|b| b.is_ascii_digit());
+                if negative {
+                    Err(DurationError::Negative(s.clone()))
+                } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+                    digits
+                        .parse::<u64>()
                         .map_err(|_| DurationError::Invalid(s.clone()))
                 } else {
                     parse_go_duration(s)
@@ -274,6 +291,17 @@ mod tests {
                 .is_err()
         );
         assert!(PauseDuration(IntOrString::Int(-1)).seconds().is_err());
+    }
+
+    #[test]
+    fn follows_go_edge_cases() {
+        let s = |v: &str| PauseDuration(IntOrString::String(v.into()));
+        assert_eq!(s("+10").seconds(), Ok(10));
+        assert!(s("-10").seconds().is_err());
+        assert!(parse_go_duration(" 5m").is_err());
+        let msg = parse_go_duration("2w").unwrap_err().to_string();
+        assert!(msg.contains("168h"), "{msg}");
+        assert!(!parse_go_duration("5x").unwrap_err().to_string().contains("24h"));
     }
 
     #[test]
