@@ -301,7 +301,12 @@ mod tests {
         assert!(parse_go_duration(" 5m").is_err());
         let msg = parse_go_duration("2w").unwrap_err().to_string();
         assert!(msg.contains("168h"), "{msg}");
-        assert!(!parse_go_duration("5x").unwrap_err().to_string().contains("24h"));
+        assert!(
+            !parse_go_duration("5x")
+                .unwrap_err()
+                .to_string()
+                .contains("24h")
+        );
     }
 
     #[test]

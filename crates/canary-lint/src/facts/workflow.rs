@@ -584,6 +584,20 @@ pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[C
     }
 }
 
+/// Calls `f` for every `kubectl argo rollouts status` in every workflow job that watches
+/// (the default; `--watch=false` returns at once and waits for nothing).
+pub fn for_each_status_wait(cx: &Context<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
+    for_each_job(cx, |_, _, commands| {
+        for command in commands {
+            if let Some(argo) = argo_command(command.words) {
+                if argo.sub == "status" && argo.watches() {
+                    f(command, &argo);
+                }
+            }
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

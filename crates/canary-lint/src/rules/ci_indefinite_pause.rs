@@ -4,7 +4,7 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::template_use::{ladder_budget, rollouts_named};
-use crate::facts::workflow::{argo_command, for_each_job};
+use crate::facts::workflow::for_each_status_wait;
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -54,50 +54,42 @@ impl Rule for CiIndefinitePause {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for_each_job(cx, |_, _, commands| {
-            for command in commands {
-                let Some(argo) = argo_command(command.words) else {
+        for_each_status_wait(cx, |command, argo| {
+            let Some(name) = argo.rollout() else {
+                return;
+            };
+            for (rdoc, rollout) in rollouts_named(cx.repo, argo.call.namespace(), &name.text) {
+                let budget = ladder_budget(cx, rdoc, rollout);
+                let Some(&first) = budget.indefinite_pauses.first() else {
                     continue;
                 };
-                if argo.sub != "status" || !argo.watches() {
-                    continue;
-                }
-                let Some(name) = argo.rollout() else {
-                    continue;
-                };
-                for (rdoc, rollout) in rollouts_named(cx.repo, argo.call.namespace(), &name.text) {
-                    let budget = ladder_budget(cx, rdoc, rollout);
-                    let Some(&first) = budget.indefinite_pauses.first() else {
-                        continue;
-                    };
-                    let steps: Vec<String> = budget
-                        .indefinite_pauses
-                        .iter()
-                        .map(|i| i.to_string())
-                        .collect();
-                    out.push(
-                        Diagnostic::new(
-                            &Self::META,
-                            cx.repo.file_of(command.doc).rel.clone(),
-                            command.span(cx, argo.call.start, argo.call.end),
-                            format!(
-                                "Rollout `{}` pauses indefinitely (step {}), so `kubectl argo rollouts status` cannot succeed until someone runs `kubectl argo rollouts promote {}`",
-                                name.text,
-                                steps.join(", "),
-                                name.text
-                            ),
-                        )
-                        .with_help(
-                            "give the pause a duration (`pause: {duration: 10m}`), or promote from a separate manual job instead of waiting with `status` here",
-                        )
-                        .with_related(cx.related(
-                            rdoc,
-                            &format!("/spec/strategy/canary/steps/{first}/pause"),
-                            Target::Key,
-                            "this pause has no duration and waits for `promote`",
-                        )),
-                    );
-                }
+                let steps: Vec<String> = budget
+                    .indefinite_pauses
+                    .iter()
+                    .map(|i| i.to_string())
+                    .collect();
+                out.push(
+                    Diagnostic::new(
+                        &Self::META,
+                        cx.repo.file_of(command.doc).rel.clone(),
+                        command.span(cx, argo.call.start, argo.call.end),
+                        format!(
+                            "Rollout `{}` pauses indefinitely (step {}), so `kubectl argo rollouts status` cannot succeed until someone runs `kubectl argo rollouts promote {}`",
+                            name.text,
+                            steps.join(", "),
+                            name.text
+                        ),
+                    )
+                    .with_help(
+                        "give the pause a duration (`pause: {duration: 10m}`), or promote from a separate manual job instead of waiting with `status` here",
+                    )
+                    .with_related(cx.related(
+                        rdoc,
+                        &format!("/spec/strategy/canary/steps/{first}/pause"),
+                        Target::Key,
+                        "this pause has no duration and waits for `promote`",
+                    )),
+                );
             }
         });
     }

@@ -7,7 +7,7 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::template_use::{ladder_budget, rollouts_named};
-use crate::facts::workflow::{StatusTimeout, argo_command, for_each_job};
+use crate::facts::workflow::{StatusTimeout, for_each_status_wait};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -63,75 +63,65 @@ impl Rule for CiStatusTimeoutCoversLadder {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for_each_job(cx, |_, _, commands| {
-            for command in commands {
-                let Some(argo) = argo_command(command.words) else {
-                    continue;
-                };
-                if argo.sub != "status" || !argo.watches() {
-                    continue;
+        for_each_status_wait(cx, |command, argo| {
+            let Some(name) = argo.rollout() else {
+                return;
+            };
+            match argo.timeout() {
+                StatusTimeout::Invalid(flag, why) => {
+                    out.push(
+                        Diagnostic::new(
+                            &Self::META,
+                            cx.repo.file_of(command.doc).rel.clone(),
+                            command.span(cx, flag.start, flag.end),
+                            format!(
+                                "`{}` is not a Go duration ({why}); `kubectl argo rollouts status` rejects it and the step fails before waiting",
+                                command.source(flag.start, flag.end)
+                            ),
+                        )
+                        .with_help("write the timeout with a unit, e.g. `--timeout=30m` or `--timeout=1800s`"),
+                    );
                 }
-                let Some(name) = argo.rollout() else {
-                    continue;
-                };
-                match argo.timeout() {
-                    StatusTimeout::Invalid(flag, why) => {
+                StatusTimeout::Seconds(flag, secs) => {
+                    for (rdoc, rollout) in
+                        rollouts_named(cx.repo, argo.call.namespace(), &name.text)
+                    {
+                        let budget = ladder_budget(cx, rdoc, rollout);
+                        if secs >= budget.total() {
+                            continue;
+                        }
+                        let mut caveat = String::new();
+                        if !budget.unknown_analysis.is_empty() || !budget.bad_durations.is_empty() {
+                            caveat.push_str(
+                                "; some steps have no known length, so the real ladder is longer still",
+                            );
+                        }
                         out.push(
                             Diagnostic::new(
                                 &Self::META,
                                 cx.repo.file_of(command.doc).rel.clone(),
                                 command.span(cx, flag.start, flag.end),
                                 format!(
-                                    "`{}` is not a Go duration ({why}); `kubectl argo rollouts status` rejects it and the step fails before waiting",
-                                    command.source(flag.start, flag.end)
+                                    "`{}` ({secs}s) is shorter than the ladder of Rollout `{}`: {}{caveat}",
+                                    command.source(flag.start, flag.end),
+                                    name.text,
+                                    budget.explain()
                                 ),
                             )
-                            .with_help("write the timeout with a unit, e.g. `--timeout=30m` or `--timeout=1800s`"),
+                            .with_help(format!(
+                                "the watch gives up while the canary is still running and the job goes red; use at least `--timeout={}` (the budget plus a quarter for analysis retries)",
+                                format_go_duration(recommended_status_timeout(&budget))
+                            ))
+                            .with_related(cx.related(
+                                rdoc,
+                                "/spec/strategy/canary/steps",
+                                Target::Key,
+                                format!("the steps of Rollout `{}` add up to {}s", name.text, budget.total()),
+                            )),
                         );
                     }
-                    StatusTimeout::Seconds(flag, secs) => {
-                        for (rdoc, rollout) in
-                            rollouts_named(cx.repo, argo.call.namespace(), &name.text)
-                        {
-                            let budget = ladder_budget(cx, rdoc, rollout);
-                            if secs >= budget.total() {
-                                continue;
-                            }
-                            let mut caveat = String::new();
-                            if !budget.unknown_analysis.is_empty()
-                                || !budget.bad_durations.is_empty()
-                            {
-                                caveat.push_str(
-                                    "; some steps have no known length, so the real ladder is longer still",
-                                );
-                            }
-                            out.push(
-                                Diagnostic::new(
-                                    &Self::META,
-                                    cx.repo.file_of(command.doc).rel.clone(),
-                                    command.span(cx, flag.start, flag.end),
-                                    format!(
-                                        "`{}` ({secs}s) is shorter than the ladder of Rollout `{}`: {}{caveat}",
-                                        command.source(flag.start, flag.end),
-                                        name.text,
-                                        budget.explain()
-                                    ),
-                                )
-                                .with_help(format!(
-                                    "the watch gives up while the canary is still running and the job goes red; use at least `--timeout={}` (the budget plus a quarter for analysis retries)",
-                                    format_go_duration(recommended_status_timeout(&budget))
-                                ))
-                                .with_related(cx.related(
-                                    rdoc,
-                                    "/spec/strategy/canary/steps",
-                                    Target::Key,
-                                    format!("the steps of Rollout `{}` add up to {}s", name.text, budget.total()),
-                                )),
-                            );
-                        }
-                    }
-                    StatusTimeout::Absent | StatusTimeout::Zero(_) => {}
                 }
+                StatusTimeout::Absent | StatusTimeout::Zero(_) => {}
             }
         });
     }

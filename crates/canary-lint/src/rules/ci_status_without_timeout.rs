@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workflow::{StatusTimeout, argo_command, for_each_job};
+use crate::facts::workflow::{StatusTimeout, for_each_status_wait};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -50,43 +50,35 @@ impl Rule for CiStatusWithoutTimeout {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for_each_job(cx, |_, _, commands| {
-            for command in commands {
-                let Some(argo) = argo_command(command.words) else {
-                    continue;
-                };
-                if argo.sub != "status" || !argo.watches() {
-                    continue;
-                }
-                let rollout = argo.rollout().map_or("<rollout>", |w| w.text.as_str());
-                let (span, message) = match argo.timeout() {
-                    StatusTimeout::Absent => (
-                        command.span(cx, argo.call.start, argo.call.end),
-                        format!(
-                            "`kubectl argo rollouts status {rollout}` has no `--timeout`: it waits forever while the Rollout is paused"
-                        ),
+        for_each_status_wait(cx, |command, argo| {
+            let rollout = argo.rollout().map_or("<rollout>", |w| w.text.as_str());
+            let (span, message) = match argo.timeout() {
+                StatusTimeout::Absent => (
+                    command.span(cx, argo.call.start, argo.call.end),
+                    format!(
+                        "`kubectl argo rollouts status {rollout}` has no `--timeout`: it waits forever while the Rollout is paused"
                     ),
-                    StatusTimeout::Zero(flag) => (
-                        command.span(cx, flag.start, flag.end),
-                        format!(
-                            "`{}` means no timeout: `kubectl argo rollouts status {rollout}` waits forever while the Rollout is paused",
-                            command.source(flag.start, flag.end)
-                        ),
+                ),
+                StatusTimeout::Zero(flag) => (
+                    command.span(cx, flag.start, flag.end),
+                    format!(
+                        "`{}` means no timeout: `kubectl argo rollouts status {rollout}` waits forever while the Rollout is paused",
+                        command.source(flag.start, flag.end)
                     ),
-                    StatusTimeout::Invalid(..) | StatusTimeout::Seconds(..) => continue,
-                };
-                out.push(
-                    Diagnostic::new(
-                        &Self::META,
-                        cx.repo.file_of(command.doc).rel.clone(),
-                        span,
-                        message,
-                    )
-                    .with_help(
-                        "add `--timeout=<ladder budget plus slack>` (e.g. `--timeout=30m`; `canary-gen plan` prints one) so the job fails with Argo's message instead of a runner kill",
-                    ),
-                );
-            }
+                ),
+                StatusTimeout::Invalid(..) | StatusTimeout::Seconds(..) => return,
+            };
+            out.push(
+                Diagnostic::new(
+                    &Self::META,
+                    cx.repo.file_of(command.doc).rel.clone(),
+                    span,
+                    message,
+                )
+                .with_help(
+                    "add `--timeout=<ladder budget plus slack>` (e.g. `--timeout=30m`; `canary-gen plan` prints one) so the job fails with Argo's message instead of a runner kill",
+                ),
+            );
         });
     }
 }
