@@ -589,10 +589,11 @@ pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[C
 pub fn for_each_status_wait(cx: &Context<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
     for_each_job(cx, |_, _, commands| {
         for command in commands {
-            if let Some(argo) = argo_command(command.words) {
-                if argo.sub == "status" && argo.watches() {
-                    f(command, &argo);
-                }
+            if let Some(argo) = argo_command(command.words)
+                && argo.sub == "status"
+                && argo.watches()
+            {
+                f(command, &argo);
             }
         }
     });
