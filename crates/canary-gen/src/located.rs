@@ -6,8 +6,8 @@
 //! spans. The loader is an explicit stack machine over `saphyr-parser` events, so hostile input
 //! (100k-deep nesting, alias bombs) ends in an error, never a stack overflow.
 
+use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::collections::HashMap;
 use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan};
@@ -70,8 +70,9 @@ pub struct NodeSpan {
 pub struct LocatedDoc {
     /// The document as JSON.
     pub value: Value,
-    /// JSON Pointer (`/spec/strategy/canary/steps/0/setWeight`) → spans. `""` is the root.
-    pub spans: HashMap<String, NodeSpan>,
+    /// Spans by JSON Pointer (`/spec/strategy/canary/steps/0/setWeight`), keyed by
+    /// [`pointer_hash`] so a document does not hold a pointer string per node. `""` is the root.
+    pub spans: FxHashMap<u64, NodeSpan>,
     /// Plain scalars whose YAML 1.1 reading differs from the YAML 1.2 one (Norway problem).
     pub ambiguous_scalars: Vec<(String, Span)>,
 }
@@ -79,19 +80,24 @@ pub struct LocatedDoc {
 impl LocatedDoc {
     /// The span of the node at `pointer`, preferring the value.
     pub fn value_span(&self, pointer: &str) -> Option<Span> {
-        self.spans.get(pointer).map(|s| s.value)
+        self.spans.get(&pointer_hash(pointer)).map(|s| s.value)
+    }
+
+    /// Spans of the node at `pointer`.
+    pub fn node(&self, pointer: &str) -> Option<NodeSpan> {
+        self.spans.get(&pointer_hash(pointer)).copied()
     }
 
     /// The span of the key at `pointer`, falling back to the value.
     pub fn key_span(&self, pointer: &str) -> Option<Span> {
-        self.spans.get(pointer).map(|s| s.key.unwrap_or(s.value))
+        self.node(pointer).map(|s| s.key.unwrap_or(s.value))
     }
 
     /// The nearest span at `pointer` or one of its parents.
     pub fn nearest_span(&self, pointer: &str) -> Span {
         let mut p = pointer;
         loop {
-            if let Some(s) = self.spans.get(p) {
+            if let Some(s) = self.node(p) {
                 return s.value;
             }
             match p.rfind('/') {
@@ -103,7 +109,7 @@ impl LocatedDoc {
 
     /// Like `nearest_span` but on the key when the node has one.
     pub fn nearest_key_span(&self, pointer: &str) -> Span {
-        match self.spans.get(pointer) {
+        match self.node(pointer) {
             Some(s) => s.key.unwrap_or(s.value),
             None => self.nearest_span(pointer),
         }
@@ -158,17 +164,54 @@ pub enum LoadErrorKind {
     Unsupported,
 }
 
+const ROOT_HASH: u64 = 0x243f_6a88_85a3_08d3;
+
+/// The key of a JSON Pointer in [`LocatedDoc::spans`]: a hash folded segment by segment, so the
+/// loader can compute it for every node without building the pointer string.
+pub fn pointer_hash(pointer: &str) -> u64 {
+    pointer
+        .split('/')
+        .skip(1)
+        .fold(ROOT_HASH, |h, segment| combine(h, segment.as_bytes()))
+}
+
+fn combine(parent: u64, segment: &[u8]) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write_u64(parent);
+    h.write(segment);
+    h.write_u8(0xff);
+    h.finish()
+}
+
+fn combine_index(parent: u64, index: usize) -> u64 {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut n = index;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    combine(parent, &buf[i..])
+}
+
 enum Frame {
     Seq {
         items: Vec<Value>,
-        pointer: String,
+        pointer: u64,
+        segment: String,
         anchor: usize,
         start: Span,
         key: Option<Span>,
     },
     Map {
         map: Map<String, Value>,
-        pointer: String,
+        pointer: u64,
+        segment: String,
         anchor: usize,
         start: Span,
         key: Option<Span>,
@@ -179,9 +222,9 @@ enum Frame {
 struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
-    spans: HashMap<String, NodeSpan>,
+    spans: FxHashMap<u64, NodeSpan>,
     ambiguous: Vec<(String, Span)>,
-    anchors: HashMap<usize, (Value, usize)>,
+    anchors: FxHashMap<usize, (Value, usize)>,
     nodes: usize,
     root: Option<Value>,
 }
@@ -208,9 +251,9 @@ impl Builder {
         Builder {
             limits,
             stack: Vec::new(),
-            spans: HashMap::new(),
+            spans: FxHashMap::default(),
             ambiguous: Vec::new(),
-            anchors: HashMap::new(),
+            anchors: FxHashMap::default(),
             nodes: 0,
             root: None,
         }
@@ -224,20 +267,51 @@ impl Builder {
         }
     }
 
-    /// The pointer and key span a new node at the current position gets. For a mapping
-    /// without a pending key, the node is a key: `None`.
-    fn child_slot(&self) -> Option<(String, Option<Span>)> {
+    /// The pointer hash, pointer segment and key span a new node at the current position gets.
+    /// For a mapping without a pending key, the node is a key: `None`.
+    fn child_slot(&self) -> Option<(u64, String, Option<Span>)> {
         match self.stack.last() {
-            None => Some((String::new(), None)),
+            None => Some((ROOT_HASH, String::new(), None)),
             Some(Frame::Seq { items, pointer, .. }) => {
-                Some((format!("{pointer}/{}", items.len()), None))
+                Some((combine_index(*pointer, items.len()), String::new(), None))
             }
             Some(Frame::Map {
                 pending, pointer, ..
-            }) => pending
-                .as_ref()
-                .map(|(k, span)| (format!("{pointer}/{}", escape_pointer(k)), Some(*span))),
+            }) => pending.as_ref().map(|(k, span)| {
+                let segment = escape_pointer(k);
+                (
+                    combine(*pointer, segment.as_bytes()),
+                    segment.into_owned(),
+                    Some(*span),
+                )
+            }),
         }
+    }
+
+    /// The JSON Pointer of the current child position, rebuilt from the frames (only needed
+    /// for the rare ambiguous scalar).
+    fn child_pointer(&self) -> String {
+        let mut out = String::new();
+        for frame in self.stack.iter().skip(1) {
+            match frame {
+                Frame::Seq { segment, .. } | Frame::Map { segment, .. } => {
+                    out.push('/');
+                    out.push_str(segment);
+                }
+            }
+        }
+        match self.stack.last() {
+            Some(Frame::Seq { items, .. }) => out.push_str(&format!("/{}", items.len())),
+            Some(Frame::Map {
+                pending: Some((k, _)),
+                ..
+            }) => {
+                out.push('/');
+                out.push_str(&escape_pointer(k));
+            }
+            _ => {}
+        }
+        out
     }
 
     fn count_alias(&mut self, n: usize, span: Span) -> Result<(), LoadError> {
@@ -297,13 +371,14 @@ impl Builder {
             *pending = Some((key, span));
             return Ok(());
         }
-        let Some((pointer, key)) = self.child_slot() else {
+        let Some((pointer, _, key)) = self.child_slot() else {
             return Ok(());
         };
         let value = if style == ScalarStyle::Plain && !tagged_str {
             let v = resolve_plain(&text);
             if crate::yaml11::differs_from_yaml12(&text) {
-                self.ambiguous.push((pointer.clone(), span));
+                let path = self.child_pointer();
+                self.ambiguous.push((path, span));
             }
             v
         } else {
@@ -324,7 +399,7 @@ impl Builder {
                 ),
             ));
         }
-        let (pointer, key) = match self.child_slot() {
+        let (pointer, mut segment, key) = match self.child_slot() {
             Some(slot) => slot,
             None => {
                 return Err(Self::err(
@@ -334,10 +409,14 @@ impl Builder {
                 ));
             }
         };
+        if let Some(Frame::Seq { items, .. }) = self.stack.last() {
+            segment = items.len().to_string();
+        }
         self.stack.push(if map {
             Frame::Map {
                 map: Map::new(),
                 pointer,
+                segment,
                 anchor,
                 start: span,
                 key,
@@ -347,6 +426,7 @@ impl Builder {
             Frame::Seq {
                 items: Vec::new(),
                 pointer,
+                segment,
                 anchor,
                 start: span,
                 key,
@@ -366,6 +446,7 @@ impl Builder {
                 anchor,
                 start,
                 key,
+                ..
             } => (Value::Array(items), pointer, anchor, start, key),
             Frame::Map {
                 map,
@@ -425,7 +506,7 @@ impl Builder {
             *pending = Some((key, span));
             return Ok(());
         }
-        if let Some((pointer, key)) = self.child_slot() {
+        if let Some((pointer, _, key)) = self.child_slot() {
             self.spans.insert(pointer, NodeSpan { key, value: span });
         }
         self.attach(value, 0)
@@ -570,7 +651,7 @@ mod tests {
         let docs = load_str(src, Limits::default()).unwrap();
         assert_eq!(docs.len(), 2);
         let d = &docs[1];
-        let s = d.spans["/spec/steps/0/pause/duration"];
+        let s = d.node("/spec/steps/0/pause/duration").expect("span");
         assert_eq!(s.value.start, Pos { line: 7, col: 17 });
         assert_eq!(s.key.unwrap().start, Pos { line: 7, col: 7 });
         assert_eq!(d.value["spec"]["steps"][0]["pause"]["duration"], "10x");
@@ -642,7 +723,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(docs[0].value["a"][1], "x");
-        assert_eq!(docs[0].spans["/a/1"].value.start, Pos { line: 2, col: 12 });
+        assert_eq!(
+            docs[0].node("/a/1").expect("span").value.start,
+            Pos { line: 2, col: 12 }
+        );
     }
 
     #[test]
@@ -650,5 +734,32 @@ mod tests {
         let docs = load_str("---\n---\na: 1\n", Limits::default()).unwrap();
         assert_eq!(docs.len(), 2);
         assert!(docs[0].value.is_null());
+    }
+}
+
+#[cfg(test)]
+mod pointer_tests {
+    use super::*;
+
+    #[test]
+    fn every_node_is_found_by_its_pointer_and_ambiguous_scalars_keep_theirs() {
+        let src = "a:\n  b/c: [x, {d~e: yes}]\n  n: [[1, 2], [3]]\n";
+        let docs = load_str(src, Limits::default()).unwrap();
+        let d = &docs[0];
+        assert_eq!(
+            d.value_span("/a/b~1c/1/d~0e").map(|s| s.start),
+            Some(Pos { line: 2, col: 18 })
+        );
+        assert_eq!(
+            d.value_span("/a/n/0/1").map(|s| s.start),
+            Some(Pos { line: 3, col: 11 })
+        );
+        assert_eq!(
+            d.value_span("/a/n/1/0").map(|s| s.start),
+            Some(Pos { line: 3, col: 16 })
+        );
+        assert!(d.value_span("/a/n/2").is_none());
+        assert_eq!(d.ambiguous_scalars[0].0, "/a/b~1c/1/d~0e");
+        assert_eq!(pointer_hash(""), ROOT_HASH);
     }
 }

@@ -1,5 +1,10 @@
 use clap::Parser;
 
+// mimalloc: the linter and the self-checking renderer allocate many small strings and
+// values; glibc malloc showed up as the top cost in profiles (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let cli = canary_gen::cli::Cli::parse();
     let stdout = std::io::stdout();

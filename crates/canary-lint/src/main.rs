@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use canary_lint::cli::{Cli, run};
 use clap::Parser;
 
+// mimalloc: the linter and the self-checking renderer allocate many small strings and
+// values; glibc malloc showed up as the top cost in profiles (see docs/benchmarks.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     // anstream strips the colours when stdout is not a terminal (or NO_COLOR is set).

@@ -104,49 +104,95 @@ fn names_template(
             || namespaces_match(namespace, template.namespace.as_deref()))
 }
 
-/// Every place a Rollout in the repo uses the template document `template`, in file order.
-pub fn uses_of<'r>(repo: &'r Repo, template: &Document) -> Vec<TemplateUse<'r>> {
-    let mut out = Vec::new();
-    for (doc, rollout) in repo.rollouts() {
-        let Some(canary) = rollout.spec.strategy.canary.as_ref() else {
-            continue;
-        };
-        let mut blocks: Vec<(&RolloutAnalysis, String)> = Vec::new();
-        if let Some(bg) = &canary.analysis {
-            blocks.push((&bg.analysis, "/spec/strategy/canary/analysis".to_string()));
-        }
-        for (i, step) in canary.steps.iter().flatten().enumerate() {
-            if let Some(a) = &step.analysis {
-                blocks.push((a, format!("/spec/strategy/canary/steps/{i}/analysis")));
-            }
-        }
-        for (analysis, pointer) in blocks {
-            if !analysis
-                .templates
-                .iter()
-                .any(|r| names_template(r, doc.namespace.as_deref(), template))
-            {
+/// Every use of every template by a Rollout in the repo, indexed by template name, built once
+/// per rule run so a repo of N templates and M Rollouts costs N + M, not N × M.
+pub struct UseIndex<'r> {
+    by_name: std::collections::HashMap<&'r str, Vec<IndexedUse<'r>>>,
+}
+
+struct IndexedUse<'r> {
+    reference: &'r AnalysisTemplateRef,
+    block: usize,
+    template_use: TemplateUse<'r>,
+}
+
+impl<'r> UseIndex<'r> {
+    /// Index every analysis block (background and steps) of every Rollout.
+    pub fn new(repo: &'r Repo) -> Self {
+        let mut by_name: std::collections::HashMap<&'r str, Vec<IndexedUse<'r>>> =
+            std::collections::HashMap::new();
+        let mut block = 0;
+        for (doc, rollout) in repo.rollouts() {
+            let Some(canary) = rollout.spec.strategy.canary.as_ref() else {
                 continue;
+            };
+            let mut blocks: Vec<(&'r RolloutAnalysis, String)> = Vec::new();
+            if let Some(bg) = &canary.analysis {
+                blocks.push((&bg.analysis, "/spec/strategy/canary/analysis".to_string()));
             }
-            let args = analysis
-                .args
-                .iter()
-                .flatten()
-                .enumerate()
-                .map(|(j, a)| PassedArg {
-                    name: a.name.clone(),
-                    value: a.value.clone(),
-                    pointer: if a.value.is_some() {
-                        format!("{pointer}/args/{j}/value")
-                    } else {
-                        format!("{pointer}/args/{j}")
-                    },
-                })
-                .collect();
-            out.push(TemplateUse { doc, rollout, args });
+            for (i, step) in canary.steps.iter().flatten().enumerate() {
+                if let Some(a) = &step.analysis {
+                    blocks.push((a, format!("/spec/strategy/canary/steps/{i}/analysis")));
+                }
+            }
+            for (analysis, pointer) in blocks {
+                block += 1;
+                let args: Vec<PassedArg> = analysis
+                    .args
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(j, a)| PassedArg {
+                        name: a.name.clone(),
+                        value: a.value.clone(),
+                        pointer: if a.value.is_some() {
+                            format!("{pointer}/args/{j}/value")
+                        } else {
+                            format!("{pointer}/args/{j}")
+                        },
+                    })
+                    .collect();
+                for reference in &analysis.templates {
+                    by_name
+                        .entry(reference.template_name.as_str())
+                        .or_default()
+                        .push(IndexedUse {
+                            reference,
+                            block,
+                            template_use: TemplateUse {
+                                doc,
+                                rollout,
+                                args: args.clone(),
+                            },
+                        });
+                }
+            }
         }
+        UseIndex { by_name }
     }
-    out
+
+    /// Every place a Rollout uses the template document `template`, in file order; a block
+    /// that names the template twice counts once.
+    pub fn uses_of(&self, template: &Document) -> Vec<TemplateUse<'r>> {
+        let Some(candidates) = template.name.as_deref().and_then(|n| self.by_name.get(n)) else {
+            return Vec::new();
+        };
+        let mut out: Vec<TemplateUse<'r>> = Vec::new();
+        let mut last_block = 0;
+        for c in candidates {
+            if c.block != last_block
+                && names_template(
+                    c.reference,
+                    c.template_use.doc.namespace.as_deref(),
+                    template,
+                )
+            {
+                last_block = c.block;
+                out.push(c.template_use.clone());
+            }
+        }
+        out
+    }
 }
 
 /// The time budget of a Rollout's ladder (`canary_gen::ladder`), with the configured

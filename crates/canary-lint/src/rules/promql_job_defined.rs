@@ -7,7 +7,7 @@ use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::locate::span_in_value;
 use crate::facts::prom_jobs::known_jobs;
-use crate::facts::template_use::{all_templates, uses_of};
+use crate::facts::template_use::{UseIndex, all_templates};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -70,6 +70,7 @@ impl Rule for PromqlJobDefined {
         if known.is_empty() {
             return;
         }
+        let index = UseIndex::new(cx.repo);
         for (doc, template) in all_templates(cx.repo) {
             let default = |name: &str| {
                 template
@@ -80,7 +81,7 @@ impl Rule for PromqlJobDefined {
                     .find(|a| a.name == name)
                     .and_then(|a| a.value.clone())
             };
-            let uses = uses_of(cx.repo, doc);
+            let uses = index.uses_of(doc);
             for (i, metric) in template.spec.metrics.iter().enumerate() {
                 let Some(prom) = &metric.provider.prometheus else {
                     continue;

@@ -5,7 +5,7 @@ use canary_gen::model::analysis::{AnalysisTemplate, arg_placeholders};
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::template_use::{all_templates, uses_of};
+use crate::facts::template_use::{TemplateUse, UseIndex, all_templates};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -75,13 +75,7 @@ fn stand_in(text: &str, at: usize, name: &str) -> String {
 }
 
 /// `query` with every placeholder replaced as described in the rule docs.
-fn resolve(
-    cx: &Context<'_>,
-    doc: &crate::repo::Document,
-    template: &AnalysisTemplate,
-    query: &str,
-) -> String {
-    let uses = uses_of(cx.repo, doc);
+fn resolve(uses: &[TemplateUse<'_>], template: &AnalysisTemplate, query: &str) -> String {
     let mut out = String::with_capacity(query.len());
     let mut last = 0;
     for (name, range) in arg_placeholders(query) {
@@ -108,12 +102,14 @@ impl Rule for PromqlParses {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
+        let index = UseIndex::new(cx.repo);
         for (doc, template) in all_templates(cx.repo) {
+            let uses = index.uses_of(doc);
             for (i, metric) in template.spec.metrics.iter().enumerate() {
                 let Some(prom) = &metric.provider.prometheus else {
                     continue;
                 };
-                let resolved = resolve(cx, doc, template, &prom.query);
+                let resolved = resolve(&uses, template, &prom.query);
                 let Err(error) = canary_gen::promql::selectors(&resolved) else {
                     continue;
                 };
