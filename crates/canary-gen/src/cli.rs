@@ -8,7 +8,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use crate::bundle::{Bundle, build, canary_tiles};
 use crate::model::values::format_go_duration;
 use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
-use crate::render::{RenderedFile, manifest_stream, render};
+use crate::render::{RenderedFile, Scope, manifest_stream, render_scope};
 use crate::spec::{
     DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec_then, load_spec_then,
     schema, validate,
@@ -146,10 +146,10 @@ pub fn load(args: &SpecArgs) -> Result<LoadedSpec, Failure> {
     load_and(args, |loaded| Ok(loaded.clone()))
 }
 
-fn bundle_and_files(args: &SpecArgs) -> Result<(Bundle, Vec<RenderedFile>), Failure> {
+fn bundle_and_files(args: &SpecArgs, scope: Scope) -> Result<(Bundle, Vec<RenderedFile>), Failure> {
     load_and(args, |loaded| {
         let bundle = build(&loaded.spec);
-        let files = render(&bundle).map_err(|e| fail(format!("error: {e}")))?;
+        let files = render_scope(&bundle, scope).map_err(|e| fail(format!("error: {e}")))?;
         Ok((bundle, files))
     })
 }
@@ -190,7 +190,12 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
             Ok(0)
         }
         Command::Render(args) => {
-            let (bundle, mut files) = bundle_and_files(&args.spec)?;
+            let scope = if args.out_dir.is_some() {
+                Scope::All
+            } else {
+                Scope::Manifests
+            };
+            let (bundle, mut files) = bundle_and_files(&args.spec, scope)?;
             print_notices(&bundle, err);
             match &args.out_dir {
                 None => {
@@ -211,7 +216,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
             Ok(0)
         }
         Command::Diff(args) => {
-            let (bundle, mut files) = bundle_and_files(&args.spec)?;
+            let (bundle, mut files) = bundle_and_files(&args.spec, Scope::All)?;
             if let Some(target) = &args.upsert_dashboard {
                 let contents = upserted(&args.out_dir, target, &bundle)?;
                 let prefix = dashboards_prefix(&bundle);

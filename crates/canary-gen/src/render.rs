@@ -132,6 +132,55 @@ fn comment_filter(text: String) -> TplValue {
     TplValue::from_safe_string(line)
 }
 
+/// Every template, embedded in the binary at build time.
+pub const TEMPLATES: [(&str, &str); 7] = [
+    (
+        "rollout.yaml.j2",
+        include_str!("../../../templates/rollout.yaml.j2"),
+    ),
+    (
+        "analysistemplate.yaml.j2",
+        include_str!("../../../templates/analysistemplate.yaml.j2"),
+    ),
+    (
+        "services.yaml.j2",
+        include_str!("../../../templates/services.yaml.j2"),
+    ),
+    (
+        "rbac.yaml.j2",
+        include_str!("../../../templates/rbac.yaml.j2"),
+    ),
+    (
+        "prometheusrule.yaml.j2",
+        include_str!("../../../templates/prometheusrule.yaml.j2"),
+    ),
+    (
+        "deploy-workflow.yml.j2",
+        include_str!("../../../templates/deploy-workflow.yml.j2"),
+    ),
+    (
+        "runbook.md.j2",
+        include_str!("../../../templates/runbook.md.j2"),
+    ),
+];
+
+/// The embedded source of a template.
+pub fn template_source(name: &str) -> Option<&'static str> {
+    TEMPLATES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, src)| *src)
+}
+
+/// What a render produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Only the Kubernetes manifests (the stdout stream).
+    Manifests,
+    /// Every file of the tree.
+    All,
+}
+
 /// The template environment, with the embedded templates.
 pub fn environment() -> Result<Environment<'static>, TemplateError> {
     let mut env = Environment::new();
@@ -171,7 +220,9 @@ pub fn environment() -> Result<Environment<'static>, TemplateError> {
         }
         minijinja::escape_formatter(out, state, value)
     });
-    minijinja_embed::load_templates!(&mut env);
+    // Templates are embedded at build time and compiled on first use, so a render that only
+    // needs the manifests does not pay for the runbook's template.
+    env.set_loader(|name| Ok(template_source(name).map(str::to_string)));
     Ok(env)
 }
 
@@ -259,6 +310,11 @@ fn split_text(split: Option<PodSplit>) -> String {
 
 /// Render every file of the bundle, self-checked.
 pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
+    render_scope(bundle, Scope::All)
+}
+
+/// Render the files of `scope`, self-checked.
+pub fn render_scope(bundle: &Bundle, scope: Scope) -> Result<Vec<RenderedFile>, RenderError> {
     let env = environment().map_err(|source| RenderError::Template {
         name: "<environment>".to_string(),
         source,
@@ -417,6 +473,10 @@ pub fn render(bundle: &Bundle) -> Result<Vec<RenderedFile>, RenderError> {
         );
     }
     apply_order.push(rollout_path.clone());
+
+    if scope == Scope::Manifests {
+        return Ok(files);
+    }
 
     // New Relic JSON.
     let alert_path = join(&layout.newrelic, "alerts/canary-analysis-aborted.json");
@@ -594,4 +654,32 @@ pub fn manifest_stream(files: &[RenderedFile]) -> String {
         out.push_str(&f.contents);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_embedded_template_compiles() {
+        let env = environment().expect("environment");
+        for (name, _) in TEMPLATES {
+            if let Err(e) = env.get_template(name) {
+                panic!("{name}: {e:#}");
+            }
+        }
+        assert!(template_source("nope.j2").is_none());
+    }
+
+    #[test]
+    fn yaml_escapes_line_breaks_yaml_1_1_knows() {
+        assert_eq!(
+            yaml_safe_json("\"a\u{2028}b\u{feff}\""),
+            "\"a\\u2028b\\ufeff\""
+        );
+        assert!(plain_scalar_ok("instant-api"));
+        assert!(!plain_scalar_ok("yes"));
+        assert!(!plain_scalar_ok("0777"));
+        assert!(!plain_scalar_ok("a: b"));
+    }
 }
