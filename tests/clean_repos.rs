@@ -1,6 +1,8 @@
 //! Realistic repos that follow every rule produce zero findings.
 
-use canary_e2e::{lint, root};
+mod common;
+
+use common::{lint, root};
 
 #[test]
 fn seed_like_repo_is_clean() {

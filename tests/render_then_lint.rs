@@ -2,8 +2,10 @@
 //! routing combination, next to the team's matching Deployment (and, for nginx, an Ingress
 //! that routes to the stable Service), lints with zero findings.
 
-use canary_e2e::{copy_fixture, lint, render_into, spec};
+mod common;
+
 use canary_gen::spec::{Overrides, Provider, Routing};
+use common::{copy_fixture, lint, render_into, spec};
 
 #[test]
 fn every_combination_lints_clean() {

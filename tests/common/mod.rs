@@ -1,5 +1,6 @@
-//! Helpers for the end-to-end tests: render a spec into a directory, lint a directory, and
-//! print findings readably when an assertion fails.
+//! Helpers shared by the end-to-end and command-line tests (each test file includes this as a
+//! module): render a spec into a directory, lint a directory, fixture paths.
+#![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 
@@ -12,7 +13,37 @@ use canary_lint::report::{Format, render as render_report};
 
 /// The workspace root.
 pub fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `fixtures/lint` at the workspace root.
+pub fn fixtures() -> PathBuf {
+    root().join("fixtures/lint")
+}
+
+/// Lints `root` as the CLI does (its `.canary-lint.toml`, if any, applies).
+pub fn lint_ok(root: &Path) -> canary_lint::Outcome {
+    let config = canary_lint::config::Config::discover(root, None)
+        .unwrap_or_else(|e| panic!("config of {}: {}", root.display(), e.render(false)));
+    let settings = config
+        .settings(root, &canary_lint::config::Overrides::default())
+        .unwrap_or_else(|e| panic!("settings of {}: {e}", root.display()));
+    canary_lint::lint_with_config(root, &settings, &config)
+        .unwrap_or_else(|e| panic!("lint({}) failed: {e}", root.display()))
+}
+
+/// Writes `bytes` to `dir/rel`, creating parent directories.
+pub fn write(dir: &Path, rel: &str, bytes: impl AsRef<[u8]>) {
+    let path = dir.join(rel);
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir {parent:?}: {e}"));
+    }
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("write {path:?}: {e}"));
+}
+
+/// A fresh temporary directory.
+pub fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"))
 }
 
 /// The default spec with overrides, validated.

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn argo_crds() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/argo-crds");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/argo-crds");
     if dir.is_dir() {
         Some(dir)
     } else {
