@@ -7,6 +7,9 @@ project=$(cd "$(dirname "$0")/../.." && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export PRE_COMMIT_HOME="$work/cache"
+# try-repo installs the hook environment afresh each time (`cargo install --path .`); a shared
+# target directory makes every install after the first one a no-op build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$work/target}"
 
 scratch() {  # scratch NAME: a committed git repo at $work/NAME from the files already there
   (cd "$work/$1" && git init -q && git add -A \
@@ -39,12 +42,12 @@ expect fail broken-lint canary-lint 'k8s/rollout\.yaml:[0-9]+:[0-9]+'
 # canary-gen-check: a fresh render of canary.yaml passes; a hand-edited generated file fails
 # and the diff is shown.
 mkdir -p "$work/clean-gen" "$work/broken-gen"
-cargo run --quiet --manifest-path "$project/Cargo.toml" --bin canary-gen -- init > "$work/clean-gen/canary.yaml"
-cargo run --quiet --manifest-path "$project/Cargo.toml" --bin canary-gen -- render --config "$work/clean-gen/canary.yaml" --out-dir "$work/clean-gen" 2>/dev/null
+cargo run --quiet --release --manifest-path "$project/Cargo.toml" --bin canary-gen -- init > "$work/clean-gen/canary.yaml"
+cargo run --quiet --release --manifest-path "$project/Cargo.toml" --bin canary-gen -- render --config "$work/clean-gen/canary.yaml" --out-dir "$work/clean-gen" 2>/dev/null
 cp -R "$work/clean-gen/." "$work/broken-gen/"
 sed -i 's/--timeout=1740s/--timeout=300s/' "$work/broken-gen/ci/deploy-instant-api.yml"
 scratch clean-gen
 scratch broken-gen
 expect pass clean-gen canary-gen-check
 expect fail broken-gen canary-gen-check '^[-+].*--timeout=(300|1740)s'
-echo "pre-commit hooks: 4 passed, 0 failed"
+echo "pre-commit: 4 passed, 0 failed"
