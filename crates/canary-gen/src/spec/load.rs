@@ -74,9 +74,13 @@ impl fmt::Display for SpecError {
 
 impl std::error::Error for SpecError {}
 
-/// The JSON Schema of `canary.yaml` (draft 2020-12), generated from the spec types.
+/// The JSON Schema of `canary.yaml` (draft-07), generated from the spec types.
 pub fn schema() -> Value {
-    let schema = schemars::schema_for!(CanarySpec);
+    // Draft-07: what editors' YAML language servers support best, and its meta-schema makes
+    // the validator's cold start about half that of draft 2020-12.
+    let schema = schemars::generate::SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<CanarySpec>();
     serde_json::to_value(&schema).unwrap_or(Value::Null)
 }
 
