@@ -129,6 +129,18 @@ pub struct Metric {
 /// Default `consecutiveErrorLimit` (`utils/defaults/defaults.go`, `DefaultConsecutiveErrorLimit`).
 pub const DEFAULT_CONSECUTIVE_ERROR_LIMIT: i64 = 4;
 
+impl AnalysisTemplate {
+    /// The default value the template declares for arg `name`, if any.
+    pub fn arg_default(&self, name: &str) -> Option<String> {
+        self.spec
+            .args
+            .iter()
+            .flatten()
+            .find(|a| a.name == name)
+            .and_then(|a| a.value.clone())
+    }
+}
+
 impl Metric {
     /// Measurements Argo takes, following `EffectiveCount` (analysis_types.go): absent count and
     /// interval give 1, an interval without count gives `None` (runs forever).

@@ -62,15 +62,7 @@ impl Rule for NrAnalysisResultKeys {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (doc, template) in all_templates(cx.repo) {
-            let defaults = |name: &str| {
-                template
-                    .spec
-                    .args
-                    .iter()
-                    .flatten()
-                    .find(|a| a.name == name)
-                    .and_then(|a| a.value.clone())
-            };
+            let defaults = |name: &str| template.arg_default(name);
             for (i, metric) in template.spec.metrics.iter().enumerate() {
                 let Some(nr) = &metric.provider.new_relic else {
                     continue;

@@ -72,15 +72,7 @@ impl Rule for PromqlJobDefined {
         }
         let index = UseIndex::new(cx.repo);
         for (doc, template) in all_templates(cx.repo) {
-            let default = |name: &str| {
-                template
-                    .spec
-                    .args
-                    .iter()
-                    .flatten()
-                    .find(|a| a.name == name)
-                    .and_then(|a| a.value.clone())
-            };
+            let default = |name: &str| template.arg_default(name);
             let uses = index.uses_of(doc);
             for (i, metric) in template.spec.metrics.iter().enumerate() {
                 let Some(prom) = &metric.provider.prometheus else {
