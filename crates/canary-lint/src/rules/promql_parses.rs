@@ -80,12 +80,7 @@ fn resolve(uses: &[TemplateUse<'_>], template: &AnalysisTemplate, query: &str) -
     let mut last = 0;
     for (name, range) in arg_placeholders(query) {
         let value = template
-            .spec
-            .args
-            .iter()
-            .flatten()
-            .find(|a| a.name == name)
-            .and_then(|a| a.value.clone())
+            .arg_default(&name)
             .or_else(|| uses.iter().find_map(|u| u.arg(&name)?.value.clone()))
             .unwrap_or_else(|| stand_in(query, range.start, &name));
         out.push_str(&query[last..range.start]);
