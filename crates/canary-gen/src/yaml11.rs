@@ -90,6 +90,40 @@ pub fn resolve(text: &str) -> Yaml11 {
     if !(first.is_ascii_digit() || matches!(first, b'-' | b'+' | b'.')) {
         return Yaml11::Str;
     }
+    // Fast paths that keep the regexes (compiled on first use) out of the common cases: a
+    // character no int, float or timestamp can contain (`5m`), and plain decimal integers.
+    let possible = |b: u8| {
+        b.is_ascii_hexdigit()
+            || matches!(
+                b,
+                b'+' | b'-'
+                    | b'.'
+                    | b'_'
+                    | b':'
+                    | b'x'
+                    | b'X'
+                    | b'o'
+                    | b'T'
+                    | b't'
+                    | b'Z'
+                    | b' '
+                    | b'\t'
+                    | b'i'
+                    | b'n'
+                    | b'I'
+                    | b'N'
+            )
+    };
+    if !text.bytes().all(possible) {
+        return Yaml11::Str;
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && (digits == "0" || !digits.starts_with('0'))
+    {
+        return Yaml11::Int(text.parse().ok());
+    }
     if INT.is_match(text) {
         return Yaml11::Int(parse_int11(text));
     }
@@ -131,6 +165,20 @@ mod tests {
             assert!(matches!(resolve(s), Yaml11::Bool(_)), "{s}");
             assert!(differs_from_yaml12(s), "{s}");
         }
+    }
+
+    #[test]
+    fn fast_paths_agree_with_the_type_repository() {
+        assert_eq!(resolve("0"), Yaml11::Int(Some(0)));
+        assert_eq!(resolve("-5"), Yaml11::Int(Some(-5)));
+        assert_eq!(resolve("+12"), Yaml11::Int(Some(12)));
+        assert_eq!(resolve("0x1F"), Yaml11::Int(Some(31)));
+        assert_eq!(resolve(".inf"), Yaml11::Float);
+        assert_eq!(resolve("-.inf"), Yaml11::Float);
+        assert_eq!(resolve(".nan"), Yaml11::Float);
+        assert_eq!(resolve("5m"), Yaml11::Str);
+        assert_eq!(resolve("1.2.3"), Yaml11::Str);
+        assert_eq!(resolve("2024-01-01T10:00:00Z"), Yaml11::Timestamp);
     }
 
     #[test]
