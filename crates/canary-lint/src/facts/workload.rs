@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use canary_gen::model::rollout::CanaryStrategy;
+use canary_gen::model::rollout::{CanaryStrategy, NginxTrafficRouting};
 use canary_gen::model::{Deployment, Ingress, Role, RoleBinding, Rollout, Service};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
@@ -245,6 +245,18 @@ pub fn named_services(canary: &CanaryStrategy) -> Vec<(ServiceRole, &str)> {
 pub fn canaries(repo: &Repo) -> impl Iterator<Item = (&Document, &Rollout, &CanaryStrategy)> {
     repo.rollouts()
         .filter_map(|(d, r)| r.spec.strategy.canary.as_ref().map(|c| (d, r, c)))
+}
+
+/// Every canary Rollout that routes through ingress-nginx, with its nginx settings.
+pub fn nginx_canaries(
+    repo: &Repo,
+) -> impl Iterator<Item = (&Document, &CanaryStrategy, &NginxTrafficRouting)> {
+    canaries(repo).filter_map(|(d, _, c)| {
+        c.traffic_routing
+            .as_ref()
+            .and_then(|t| t.nginx.as_ref())
+            .map(|n| (d, c, n))
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workload::{canaries, find_ingress, find_service, name_of};
+use crate::facts::workload::{find_ingress, find_service, name_of, nginx_canaries};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -59,14 +59,7 @@ impl Rule for NginxCanaryServicePort {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, _, canary) in canaries(cx.repo) {
-            let Some(nginx) = canary
-                .traffic_routing
-                .as_ref()
-                .and_then(|t| t.nginx.as_ref())
-            else {
-                continue;
-            };
+        for (doc, canary, nginx) in nginx_canaries(cx.repo) {
             let (Some(stable), Some(canary_name)) = (
                 canary.stable_service.as_deref().filter(|s| !s.is_empty()),
                 canary.canary_service.as_deref().filter(|s| !s.is_empty()),

@@ -5,7 +5,7 @@ use canary_gen::model::Ingress;
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workload::{ServiceRole, canaries, find_ingress, name_of};
+use crate::facts::workload::{ServiceRole, find_ingress, name_of, nginx_canaries};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -84,14 +84,7 @@ impl Rule for NginxIngressRoutesToStable {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, _, canary) in canaries(cx.repo) {
-            let Some(nginx) = canary
-                .traffic_routing
-                .as_ref()
-                .and_then(|t| t.nginx.as_ref())
-            else {
-                continue;
-            };
+        for (doc, canary, nginx) in nginx_canaries(cx.repo) {
             // A missing stableService is CL204's finding.
             let Some(stable) = canary.stable_service.as_deref().filter(|s| !s.is_empty()) else {
                 continue;

@@ -4,7 +4,7 @@
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workload::{canaries, name_of};
+use crate::facts::workload::{name_of, nginx_canaries};
 use crate::registry::{Rule, RuleMeta};
 use crate::repo::Kind;
 
@@ -59,14 +59,7 @@ impl Rule for NginxStableIngress {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, _, canary) in canaries(cx.repo) {
-            let Some(nginx) = canary
-                .traffic_routing
-                .as_ref()
-                .and_then(|t| t.nginx.as_ref())
-            else {
-                continue;
-            };
+        for (doc, _, nginx) in nginx_canaries(cx.repo) {
             let name = name_of(doc);
             let single = nginx.stable_ingress.as_deref().filter(|s| !s.is_empty());
             let multi = nginx.stable_ingresses.as_deref().filter(|l| !l.is_empty());
