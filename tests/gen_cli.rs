@@ -304,3 +304,55 @@ fn cli_definition_is_consistent() {
     use clap::CommandFactory;
     canary_gen::cli::Cli::command().debug_assert();
 }
+
+#[test]
+fn promtool_writes_rules_and_tests_and_warns_on_uncovered_gates() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path().to_str().unwrap();
+    let out = run_gen(&["promtool", "--out-dir", d], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let rules = std::fs::read_to_string(dir.path().join("canary-gates.rules.yml")).unwrap();
+    let tests = std::fs::read_to_string(dir.path().join("canary-gates.test.yml")).unwrap();
+    assert!(
+        rules.contains("record: \"canary_gate:http_5xx_rate\""),
+        "{rules}"
+    );
+    assert!(rules.contains("alert: CanaryAborted"), "{rules}");
+    assert!(tests.contains("name: \"api-up: no series\""), "{tests}");
+    assert!(
+        !text(&out.stderr).contains("warning"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    // A New Relic spec is rendered with its Prometheus queries; one the evaluator cannot model
+    // is named on stderr and stays in the rules file.
+    let spec = dir.path().join("canary.yaml");
+    let default = text(&run_gen(&["init"], None).stdout);
+    let edited = default.replace(
+        "query: min(up{job=\"{{args.job}}\"})",
+        "query: histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"{{args.job}}\"}[5m])))",
+    );
+    assert_ne!(edited, default);
+    std::fs::write(&spec, edited.replace("use: prometheus", "use: newrelic")).unwrap();
+    let out = run_gen(
+        &[
+            "promtool",
+            "--config",
+            spec.to_str().unwrap(),
+            "--out-dir",
+            d,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: gate api-up: no behaviour tests (the function histogram_quantile())"
+        ),
+        "{stderr}"
+    );
+    let rules = std::fs::read_to_string(dir.path().join("canary-gates.rules.yml")).unwrap();
+    assert!(rules.contains("histogram_quantile"), "{rules}");
+}

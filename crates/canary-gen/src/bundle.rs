@@ -154,15 +154,20 @@ pub fn number(v: f64) -> String {
     format!("{v}")
 }
 
+/// The comparison a measurement must pass: `("<=", max)`, or `(">=", min)`.
+pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
+    match (metric.max, metric.min) {
+        (Some(max), _) => ("<=", max),
+        (None, Some(min)) => (">=", min),
+        (None, None) => ("<=", 0.0),
+    }
+}
+
 /// The expr condition for a gate. Prometheus vectors are guarded against empty results and NaN
 /// (Argo docs "Empty array" and "NaN and Infinity"; argo-rollouts#1466, PR #1481, PR #977);
 /// New Relic results are a map keyed by the `AS 'value'` alias, null when there is no data.
 pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
-    let (op, threshold) = match (metric.max, metric.min) {
-        (Some(max), _) => ("<=", max),
-        (None, Some(min)) => (">=", min),
-        (None, None) => ("<=", 0.0),
-    };
+    let (op, threshold) = threshold(metric);
     let t = number(threshold);
     match (provider, metric.no_data) {
         (Provider::Prometheus, NoData::Pass) => {

@@ -34,6 +34,10 @@ pub enum Command {
     Plan(SpecArgs),
     /// Show how committed files differ from a fresh render; exit 1 when stale.
     Diff(DiffArgs),
+    /// Write a Prometheus rules file with every gate query and alert, and promtool unit tests
+    /// of each gate (healthy, failing, zero traffic, no series), for `promtool check rules`
+    /// and `promtool test rules`.
+    Promtool(PromtoolArgs),
     /// Print the JSON Schema of canary.yaml.
     Schema,
     /// Print a man page (roff).
@@ -90,6 +94,18 @@ pub struct DiffArgs {
     /// of a separate dashboard file.
     #[arg(long, value_name = "FILE")]
     pub upsert_dashboard: Option<String>,
+}
+
+/// `promtool` arguments.
+#[derive(Debug, Args)]
+pub struct PromtoolArgs {
+    /// The spec; the built-in default (instant-api) when absent. The provider is always
+    /// Prometheus here.
+    #[arg(long, short = 'c', value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write canary-gates.rules.yml and canary-gates.test.yml here.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub out_dir: PathBuf,
 }
 
 /// A failure with the exit code it maps to.
@@ -212,6 +228,35 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                         let _ = writeln!(err, "wrote {}", p.display());
                     }
                 }
+            }
+            Ok(0)
+        }
+        Command::Promtool(args) => {
+            let spec_args = SpecArgs {
+                config: args.config.clone(),
+                provider: Some(Provider::Prometheus),
+                ..SpecArgs::default()
+            };
+            let (suite, files) = load_and(&spec_args, |loaded| {
+                let bundle = build(&loaded.spec);
+                let suite = crate::promtool::suite(&bundle);
+                let files =
+                    crate::promtool::render(&suite).map_err(|e| fail(format!("error: {e}")))?;
+                Ok((suite, files))
+            })?;
+            for g in &suite.gates {
+                if let Some(why) = &g.uncovered {
+                    let _ = writeln!(
+                        err,
+                        "warning: gate {}: no behaviour tests ({why}); its query is still in the rules file",
+                        g.metric
+                    );
+                }
+            }
+            let written =
+                write_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+            for p in written {
+                let _ = writeln!(err, "wrote {}", p.display());
             }
             Ok(0)
         }

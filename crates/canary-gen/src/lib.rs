@@ -11,6 +11,7 @@ pub mod model;
 pub mod nrql;
 pub mod output;
 pub mod promql;
+pub mod promtool;
 pub mod render;
 pub mod spec;
 pub mod yaml11;

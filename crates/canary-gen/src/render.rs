@@ -133,7 +133,7 @@ fn comment_filter(text: String) -> TplValue {
 }
 
 /// Every template, embedded in the binary at build time.
-pub const TEMPLATES: [(&str, &str); 7] = [
+pub const TEMPLATES: [(&str, &str); 9] = [
     (
         "rollout.yaml.j2",
         include_str!("../../../templates/rollout.yaml.j2"),
@@ -161,6 +161,14 @@ pub const TEMPLATES: [(&str, &str); 7] = [
     (
         "runbook.md.j2",
         include_str!("../../../templates/runbook.md.j2"),
+    ),
+    (
+        "promtool-rules.yml.j2",
+        include_str!("../../../templates/promtool-rules.yml.j2"),
+    ),
+    (
+        "promtool-tests.yml.j2",
+        include_str!("../../../templates/promtool-tests.yml.j2"),
     ),
 ];
 
@@ -233,6 +241,15 @@ fn render_template(env: &Environment<'_>, name: &str, ctx: Value) -> Result<Stri
             name: name.to_string(),
             source,
         })
+}
+
+/// Render one embedded template with its own environment (for files outside the main tree).
+pub(crate) fn render_template_pub(name: &str, ctx: Value) -> Result<String, RenderError> {
+    let env = environment().map_err(|source| RenderError::Template {
+        name: "<environment>".to_string(),
+        source,
+    })?;
+    render_template(&env, name, ctx)
 }
 
 /// First JSON Pointer where two values differ.

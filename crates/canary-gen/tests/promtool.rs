@@ -1,0 +1,232 @@
+//! The promtool suite: what the scenarios predict for the default and a custom Prometheus spec,
+//! snapshots of both files, and the real `promtool check rules` / `promtool test rules` on them
+//! (CI installs Debian's `prometheus` package and sets CANARY_REQUIRE_PROMTOOL=1; elsewhere the
+//! promtool part skips with a notice when the binary is missing).
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use canary_gen::bundle::build;
+use canary_gen::promtool::condition::{Outcome, Verdict};
+use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, scenario, suite};
+use canary_gen::render::RenderedFile;
+use canary_gen::spec::{LoadedSpec, Overrides, Provider, default_spec, load_spec, validate};
+
+fn load(rel: Option<&str>) -> LoadedSpec {
+    let mut loaded = match rel {
+        None => default_spec().expect("default loads"),
+        Some(rel) => {
+            let text = std::fs::read_to_string(common::root().join(rel)).expect("fixture exists");
+            load_spec(rel, &text).expect("fixture loads")
+        }
+    };
+    Overrides {
+        provider: Some(Provider::Prometheus),
+        ..Overrides::default()
+    }
+    .apply(&mut loaded);
+    validate(&loaded).expect("spec validates");
+    loaded
+}
+
+fn suite_of(rel: Option<&str>) -> (Suite, Vec<RenderedFile>) {
+    let suite = suite(&build(&load(rel).spec));
+    let files = render(&suite).expect("renders");
+    (suite, files)
+}
+
+const CUSTOM: &str = "fixtures/gen/custom-prometheus/canary.yaml";
+
+fn gate<'a>(suite: &'a Suite, metric: &str) -> &'a Gate {
+    suite
+        .gates
+        .iter()
+        .find(|g| g.metric == metric)
+        .unwrap_or_else(|| panic!("no gate {metric}"))
+}
+
+fn outcome(g: &Gate, name: &str) -> (Outcome, Verdict) {
+    let s = scenario(g, name).unwrap_or_else(|| panic!("{}: no {name} scenario", g.metric));
+    (s.outcome, s.verdict)
+}
+
+#[test]
+fn every_gate_has_a_passing_and_a_failing_scenario() {
+    for rel in [None, Some(CUSTOM)] {
+        let (suite, _) = suite_of(rel);
+        assert!(!suite.gates.is_empty());
+        for g in &suite.gates {
+            assert_eq!(g.uncovered, None, "{rel:?} {}", g.metric);
+            assert_eq!(outcome(g, "healthy").1, Verdict::Successful, "{}", g.metric);
+            assert_eq!(outcome(g, "failing").1, Verdict::Failed, "{}", g.metric);
+            assert!(scenario(g, "no series").is_some(), "{}", g.metric);
+        }
+    }
+}
+
+#[test]
+fn zero_traffic_and_missing_series_follow_no_data() {
+    let (default, _) = suite_of(None);
+    // 0/0 with no requests: NaN, which noData: pass lets through.
+    assert_eq!(
+        outcome(gate(&default, "http-5xx-rate"), "zero traffic"),
+        (Outcome::NaN, Verdict::Successful)
+    );
+    // A counter that does not move is a real 0, not missing data.
+    assert_eq!(
+        outcome(gate(&default, "deploy-job-failures"), "zero traffic"),
+        (Outcome::Value(0.0), Verdict::Successful)
+    );
+    // No `up` series at all: empty, and noData: fail does not promote blind.
+    assert_eq!(
+        outcome(gate(&default, "api-up"), "no series"),
+        (Outcome::Empty, Verdict::Failed)
+    );
+    let (custom, _) = suite_of(Some(CUSTOM));
+    assert_eq!(
+        outcome(gate(&custom, "success-ratio"), "zero traffic"),
+        (Outcome::NaN, Verdict::Failed)
+    );
+    assert_eq!(
+        outcome(gate(&custom, "restarts"), "no series"),
+        (Outcome::Empty, Verdict::Successful)
+    );
+    // The 5xx series a `status!~"5.."` numerator leaves out is synthesised, so the failing
+    // scenario is real errors, not an absent denominator.
+    let failing = scenario(gate(&custom, "success-ratio"), "failing").expect("failing");
+    assert!(
+        failing
+            .series
+            .iter()
+            .any(|s| s.labels.get("status").map(String::as_str) == Some("500") && s.level > 0.0),
+        "{failing:?}"
+    );
+}
+
+#[test]
+fn files_are_snapshotted() {
+    for (rel, name) in [
+        (None, "promtool_default"),
+        (Some(CUSTOM), "promtool_custom"),
+    ] {
+        let (_, files) = suite_of(rel);
+        insta::assert_snapshot!(name, common::tree_text(&files));
+    }
+}
+
+#[test]
+fn unsupported_queries_are_reported_not_guessed() {
+    let mut loaded = load(None);
+    if let Some(q) = loaded.spec.metrics[0].prometheus.as_mut() {
+        q.query = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"{{args.job}}\"}[5m])))".into();
+    }
+    let suite = suite(&build(&loaded.spec));
+    let g = &suite.gates[0];
+    assert!(
+        g.uncovered
+            .as_deref()
+            .is_some_and(|w| w.contains("histogram_quantile")),
+        "{g:?}"
+    );
+    assert!(g.scenarios.is_empty());
+    let files = render(&suite).expect("renders");
+    let rules = &files[0].contents;
+    assert!(rules.contains("histogram_quantile"), "{rules}");
+    assert!(files[1].contents.contains("Gates without behaviour tests"));
+}
+
+/// The promtool binary, or None (with a notice) when it is not installed and CI did not ask.
+fn promtool() -> Option<&'static str> {
+    let found = Command::new("promtool")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if found {
+        return Some("promtool");
+    }
+    assert!(
+        std::env::var_os("CANARY_REQUIRE_PROMTOOL").is_none(),
+        "CANARY_REQUIRE_PROMTOOL is set but promtool is not installed"
+    );
+    eprintln!(
+        "notice: promtool not found; skipping the real-Prometheus checks (CI installs Debian's prometheus package)"
+    );
+    None
+}
+
+fn write(dir: &Path, files: &[RenderedFile]) {
+    for f in files {
+        std::fs::write(dir.join(&f.path), &f.contents).expect("write");
+    }
+}
+
+fn run(bin: &str, dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("promtool runs");
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[test]
+fn promtool_accepts_the_rules_and_passes_the_tests() {
+    let Some(bin) = promtool() else { return };
+    for rel in [None, Some(CUSTOM)] {
+        let (suite, files) = suite_of(rel);
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), &files);
+        let (ok, out) = run(bin, dir.path(), &["check", "rules", RULES_FILE]);
+        assert!(ok, "{rel:?}: promtool check rules failed:\n{out}");
+        let rules = suite.gates.len()
+            + build(&load(rel).spec)
+                .prometheus_rule
+                .map_or(0, |r| r.spec.groups.iter().map(|g| g.rules.len()).sum());
+        assert!(
+            out.contains(&format!("SUCCESS: {rules} rules found")),
+            "{out}"
+        );
+        let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+        assert!(ok, "{rel:?}: promtool test rules failed:\n{out}");
+    }
+}
+
+#[test]
+fn promtool_fails_when_an_expectation_or_a_query_is_wrong() {
+    let Some(bin) = promtool() else { return };
+    let (_, files) = suite_of(None);
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), &files);
+
+    // Claim the zero-traffic ratio is a number: promtool must disagree.
+    let tests = dir.path().join(TESTS_FILE);
+    let text = std::fs::read_to_string(&tests).expect("read");
+    let marker = "name: \"http-5xx-rate: zero traffic\"";
+    let at = text.find(marker).expect("zero-traffic test present");
+    let value = at + text[at..].find("value: 1").expect("NaN expectation");
+    let mut broken = text.clone();
+    broken.replace_range(value..value + "value: 1".len(), "value: 0");
+    std::fs::write(&tests, &broken).expect("write");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(!ok, "a wrong NaN expectation passed:\n{out}");
+    assert!(out.contains("http_5xx_rate"), "{out}");
+    std::fs::write(&tests, &text).expect("restore");
+
+    // A query that counts 4xx instead of 5xx: the failing (5xx burst) scenario no longer fails.
+    let rules = dir.path().join(RULES_FILE);
+    let text = std::fs::read_to_string(&rules).expect("read");
+    let wrong = text.replacen("code=~\\\"5..\\\"", "code=~\\\"4..\\\"", 1);
+    assert_ne!(wrong, text, "the 5xx matcher is in the rules file");
+    std::fs::write(&rules, wrong).expect("write");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(!ok, "a query selecting the wrong series passed:\n{out}");
+}
