@@ -63,6 +63,13 @@ fn every_gate_has_a_passing_and_a_failing_scenario() {
             assert_eq!(outcome(g, "failing").1, Verdict::Failed, "{}", g.metric);
             assert!(scenario(g, "no series").is_some(), "{}", g.metric);
         }
+        // The PrometheusRule's two alerts: inputs that fire them and inputs that do not.
+        let names: Vec<&str> = suite.alerts.iter().map(|a| a.alert.as_str()).collect();
+        assert_eq!(names, ["CanaryAborted", "CanaryAnalysisMetricsMissing"]);
+        for a in &suite.alerts {
+            assert_eq!(a.uncovered, None, "{}", a.alert);
+            assert!(a.firing.is_some() && a.quiet.is_some(), "{a:?}");
+        }
     }
 }
 
@@ -229,4 +236,16 @@ fn promtool_fails_when_an_expectation_or_a_query_is_wrong() {
     std::fs::write(&rules, wrong).expect("write");
     let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
     assert!(!ok, "a query selecting the wrong series passed:\n{out}");
+    std::fs::write(&rules, &text).expect("restore");
+
+    // An abort alert that waits 10m before paging is still pending when the test expects a page.
+    let slow = text.replacen("for: 1m", "for: 10m", 1);
+    assert_ne!(slow, text, "CanaryAborted has `for: 1m`");
+    std::fs::write(&rules, slow).expect("write");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(!ok, "a slower alert passed:\n{out}");
+    assert!(out.contains("CanaryAborted"), "{out}");
+    std::fs::write(&rules, &text).expect("restore");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(ok, "restored files pass:\n{out}");
 }

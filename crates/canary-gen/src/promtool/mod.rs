@@ -14,6 +14,8 @@
 pub mod condition;
 pub mod eval;
 
+use std::collections::BTreeMap;
+
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{Expr, VectorSelector};
 use regex_syntax::hir::{Class, Hir, HirKind};
@@ -21,6 +23,8 @@ use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, number, success_condition, threshold};
 use crate::model::analysis::substitute_args;
+use crate::model::monitoring::Rule;
+use crate::model::values::{IntOrString, parse_go_duration};
 use crate::render::{RenderError, RenderedFile, check_yaml, render_template_pub};
 use crate::spec::{Provider, known_args};
 use condition::{Outcome, Verdict, verdict};
@@ -74,6 +78,21 @@ pub struct Gate {
     pub uncovered: Option<String>,
 }
 
+/// The test plan of one alerting rule of the PrometheusRule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AlertCase {
+    /// Alert name.
+    pub alert: String,
+    /// Evaluation time, minutes (past the rule's `for`).
+    pub minutes: u64,
+    /// Input series that make it fire, and the labels of the firing alerts.
+    pub firing: Option<(Vec<Series>, Vec<Labels>)>,
+    /// Input series that keep it quiet.
+    pub quiet: Option<Vec<Series>>,
+    /// Why it could not be planned.
+    pub uncovered: Option<String>,
+}
+
 /// Everything the two files are made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suite {
@@ -81,6 +100,8 @@ pub struct Suite {
     pub app: String,
     /// One entry per gate.
     pub gates: Vec<Gate>,
+    /// One entry per alerting rule of the PrometheusRule.
+    pub alerts: Vec<AlertCase>,
     /// The rules file as data.
     pub rules: Value,
     /// The test file as data.
@@ -467,6 +488,163 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
     Ok(())
 }
 
+/// Plan an alerting rule: inputs that make it fire (and the alerts' labels) and inputs that
+/// keep it quiet, evaluated past its `for` so a firing alert has left pending.
+fn plan_alert(rule: &Rule) -> AlertCase {
+    let alert = rule.alert.clone().unwrap_or_default();
+    let mut case = AlertCase {
+        alert,
+        minutes: 0,
+        firing: None,
+        quiet: None,
+        uncovered: None,
+    };
+    if let Err(why) = fill_alert(&mut case, rule) {
+        case.firing = None;
+        case.quiet = None;
+        case.uncovered = Some(why);
+    }
+    case
+}
+
+fn fill_alert(case: &mut AlertCase, rule: &Rule) -> Result<(), String> {
+    let expr_text = match &rule.expr {
+        Some(IntOrString::String(s)) => s.clone(),
+        Some(IntOrString::Int(i)) => i.to_string(),
+        None => return Err("no expr".into()),
+    };
+    let templated = |m: &Option<BTreeMap<String, String>>| {
+        m.iter().flat_map(|m| m.values()).any(|v| v.contains("{{"))
+    };
+    if templated(&rule.labels) || templated(&rule.annotations) {
+        return Err("templated labels or annotations".into());
+    }
+    let pending = match &rule.for_ {
+        Some(d) => parse_go_duration(d)
+            .map_err(|e| e.to_string())?
+            .div_ceil(60),
+        None => 0,
+    };
+    let expr = promql_parser::parser::parse(&expr_text)?;
+    let mut shapes = Vec::new();
+    let mut longest = 0;
+    collect(&expr, &mut shapes, &mut longest)?;
+    case.minutes = longest + pending + 2;
+    let minutes = case.minutes as f64;
+    let samples = |series: &[Series]| -> Result<Vec<Labels>, String> {
+        match eval::eval(&expr, series, minutes)? {
+            EvalValue::Vector(v) => Ok(v
+                .into_iter()
+                .map(|(mut l, _)| {
+                    l.remove("__name__");
+                    l
+                })
+                .collect()),
+            EvalValue::Scalar(_) => Err("a scalar alert expression".into()),
+        }
+    };
+    // Candidates: every series at 1, then each dropped to 0 in turn, then no series at all.
+    let all: Vec<Series> = shapes
+        .iter()
+        .map(|(labels, kind)| Series {
+            labels: labels.clone(),
+            kind: *kind,
+            level: 1.0,
+        })
+        .collect();
+    let mut candidates = vec![all.clone()];
+    for i in 0..all.len() {
+        let mut c = all.clone();
+        c[i].level = 0.0;
+        candidates.push(c);
+    }
+    candidates.push(Vec::new());
+    for series in &candidates {
+        let got = samples(series)?;
+        if got.is_empty() {
+            // Prefer the plainest quiet picture: no series at all, when that is quiet.
+            if case.quiet.is_none() || series.is_empty() {
+                case.quiet = Some(series.clone());
+            }
+        } else if case.firing.is_none() {
+            let rule_labels = rule.labels.clone().unwrap_or_default();
+            let alerts = got
+                .into_iter()
+                .map(|mut l| {
+                    l.extend(rule_labels.clone());
+                    l
+                })
+                .collect();
+            case.firing = Some((series.clone(), alerts));
+        }
+    }
+    match (&case.firing, &case.quiet) {
+        (Some(_), Some(_)) => Ok(()),
+        (None, _) => Err("no input makes it fire".into()),
+        (_, None) => Err("no input keeps it quiet".into()),
+    }
+}
+
+fn input_series(series: &[Series], n: u64) -> Vec<Value> {
+    series
+        .iter()
+        .map(|series| {
+            let values = match series.kind {
+                Kind::Counter => format!("0+{}x{n}", number(series.level)),
+                Kind::Gauge => format!("{}+0x{n}", number(series.level)),
+            };
+            json!({"series": series_text(&series.labels), "values": values})
+        })
+        .collect()
+}
+
+fn describe_inputs(series: &[Series]) -> String {
+    if series.is_empty() {
+        "no input series".to_string()
+    } else {
+        series
+            .iter()
+            .map(describe_series)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+fn alert_groups(case: &AlertCase, rule: &Rule) -> Vec<(Value, String)> {
+    let at = minutes_text(case.minutes);
+    let annotations = rule.annotations.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    if let Some((series, alerts)) = &case.firing {
+        let exp: Vec<Value> = alerts
+            .iter()
+            .map(|labels| json!({"exp_labels": labels, "exp_annotations": annotations}))
+            .collect();
+        out.push((
+            json!({"name": format!("{}: fires", case.alert), "interval": "1m",
+                   "input_series": input_series(series, case.minutes),
+                   "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": exp}]}),
+            format!(
+                "{}: fires: {} -> firing at {at}",
+                case.alert,
+                describe_inputs(series)
+            ),
+        ));
+    }
+    if let Some(series) = &case.quiet {
+        out.push((
+            json!({"name": format!("{}: quiet", case.alert), "interval": "1m",
+                   "input_series": input_series(series, case.minutes),
+                   "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": []}]}),
+            format!(
+                "{}: quiet: {} -> no alert at {at}",
+                case.alert,
+                describe_inputs(series)
+            ),
+        ));
+    }
+    out
+}
+
 fn minutes_text(m: u64) -> String {
     format!("{m}m")
 }
@@ -498,19 +676,8 @@ fn label_text(labels: &Labels) -> String {
 }
 
 fn test_group(gate: &Gate, s: &Scenario) -> (Value, String) {
-    let n = gate.minutes;
-    let input: Vec<Value> = s
-        .series
-        .iter()
-        .map(|series| {
-            let values = match series.kind {
-                Kind::Counter => format!("0+{}x{n}", number(series.level)),
-                Kind::Gauge => format!("{}+0x{n}", number(series.level)),
-            };
-            json!({"series": series_text(&series.labels), "values": values})
-        })
-        .collect();
-    let at = minutes_text(n);
+    let input = input_series(&s.series, gate.minutes);
+    let at = minutes_text(gate.minutes);
     let r = &gate.record;
     let nan_check = |is_nan: bool| {
         json!({"expr": format!("{r} != bool {r}"), "eval_time": at,
@@ -534,15 +701,7 @@ fn test_group(gate: &Gate, s: &Scenario) -> (Value, String) {
         }
     };
     let name = format!("{}: {}", gate.metric, s.name);
-    let inputs = if s.series.is_empty() {
-        "no input series".to_string()
-    } else {
-        s.series
-            .iter()
-            .map(describe_series)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let inputs = describe_inputs(&s.series);
     let comment = format!(
         "{name}: {inputs} -> {} at {at}; Argo: {}",
         describe_outcome(s.outcome),
@@ -592,9 +751,25 @@ pub fn suite(bundle: &Bundle) -> Suite {
             comments.push(c);
         }
     }
+    let mut alerts = Vec::new();
+    let alert_rules = bundle
+        .prometheus_rule
+        .iter()
+        .flat_map(|r| &r.spec.groups)
+        .flat_map(|g| &g.rules)
+        .filter(|r| r.alert.is_some());
+    for rule in alert_rules {
+        let case = plan_alert(rule);
+        for (t, c) in alert_groups(&case, rule) {
+            tests.push(t);
+            comments.push(c);
+        }
+        alerts.push(case);
+    }
     Suite {
         app: spec.app.name.clone(),
         gates,
+        alerts,
         rules: json!({"groups": groups}),
         tests: json!({"rule_files": [RULES_FILE], "evaluation_interval": "1m", "tests": tests}),
         comments,
@@ -611,6 +786,11 @@ pub fn render(suite: &Suite) -> Result<Vec<RenderedFile>, RenderError> {
                 .as_ref()
                 .map(|why| format!("{}: {why}", g.metric))
         })
+        .chain(suite.alerts.iter().filter_map(|a| {
+            a.uncovered
+                .as_ref()
+                .map(|why| format!("alert {}: {why}", a.alert))
+        }))
         .collect();
     let gates: Vec<Value> = suite
         .gates
