@@ -10,7 +10,7 @@ use std::process::Command;
 
 use canary_gen::bundle::build;
 use canary_gen::promtool::condition::{Outcome, Verdict};
-use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, scenario, suite};
+use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, suite};
 use canary_gen::render::RenderedFile;
 use canary_gen::spec::{LoadedSpec, Overrides, Provider, default_spec, load_spec, validate};
 
@@ -48,7 +48,9 @@ fn gate<'a>(suite: &'a Suite, metric: &str) -> &'a Gate {
 }
 
 fn outcome(g: &Gate, name: &str) -> (Outcome, Verdict) {
-    let s = scenario(g, name).unwrap_or_else(|| panic!("{}: no {name} scenario", g.metric));
+    let s = g
+        .scenario(name)
+        .unwrap_or_else(|| panic!("{}: no {name} scenario", g.metric));
     (s.outcome, s.verdict)
 }
 
@@ -61,7 +63,7 @@ fn every_gate_has_a_passing_and_a_failing_scenario() {
             assert_eq!(g.uncovered, None, "{rel:?} {}", g.metric);
             assert_eq!(outcome(g, "healthy").1, Verdict::Successful, "{}", g.metric);
             assert_eq!(outcome(g, "failing").1, Verdict::Failed, "{}", g.metric);
-            assert!(scenario(g, "no series").is_some(), "{}", g.metric);
+            assert!(g.scenario("no series").is_some(), "{}", g.metric);
         }
         // The PrometheusRule's two alerts: inputs that fire them and inputs that do not.
         let names: Vec<&str> = suite.alerts.iter().map(|a| a.alert.as_str()).collect();
@@ -102,7 +104,9 @@ fn zero_traffic_and_missing_series_follow_no_data() {
     );
     // The 5xx series a `status!~"5.."` numerator leaves out is synthesised, so the failing
     // scenario is real errors, not an absent denominator.
-    let failing = scenario(gate(&custom, "success-ratio"), "failing").expect("failing");
+    let failing = gate(&custom, "success-ratio")
+        .scenario("failing")
+        .expect("failing");
     assert!(
         failing
             .series

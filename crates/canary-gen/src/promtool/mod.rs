@@ -93,6 +93,13 @@ pub struct AlertCase {
     pub uncovered: Option<String>,
 }
 
+impl Gate {
+    /// The scenario called `name` (`healthy`, `failing`, `zero traffic`, `no series`).
+    pub fn scenario(&self, name: &str) -> Option<&Scenario> {
+        self.scenarios.iter().find(|s| s.name == name)
+    }
+}
+
 /// Everything the two files are made from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Suite {
@@ -841,11 +848,6 @@ pub fn render(suite: &Suite) -> Result<Vec<RenderedFile>, RenderError> {
         });
     }
     Ok(files)
-}
-
-/// Used by tests: the scenarios of a gate by name.
-pub fn scenario<'a>(gate: &'a Gate, name: &str) -> Option<&'a Scenario> {
-    gate.scenarios.iter().find(|s| s.name == name)
 }
 
 #[cfg(test)]
