@@ -1,10 +1,15 @@
 //! What a rule sees: the repo, the settings, and helpers that put a finding on the exact
 //! key or value of a document.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS;
 use canary_gen::located::Span;
+use canary_gen::promql::Selector;
 
 use crate::diagnostic::{Diagnostic, Related};
+use crate::facts::workflow::{Word, shell_commands};
 use crate::registry::RuleMeta;
 use crate::repo::{Document, Repo};
 
@@ -43,6 +48,44 @@ pub enum Target {
     Key,
 }
 
+/// Results of pure functions over repo text that several rules need, computed once per run
+/// (rules run in parallel, so behind a lock; the work itself runs outside it).
+#[derive(Debug, Default)]
+pub struct Memo {
+    promql: Mutex<HashMap<String, Arc<PromqlSelectors>>>,
+    shell: Mutex<HashMap<String, Arc<Vec<Vec<Word>>>>>,
+}
+
+/// The selectors of a PromQL query, or why it does not parse.
+pub type PromqlSelectors = Result<Vec<Selector>, String>;
+
+fn memoized<T>(
+    map: &Mutex<HashMap<String, Arc<T>>>,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> Arc<T> {
+    if let Some(hit) = map.lock().ok().and_then(|m| m.get(key).cloned()) {
+        return hit;
+    }
+    let value = Arc::new(compute());
+    if let Ok(mut m) = map.lock() {
+        m.entry(key.to_string()).or_insert_with(|| value.clone());
+    }
+    value
+}
+
+impl Memo {
+    /// `canary_gen::promql::selectors(query)`, parsed once per distinct query.
+    pub fn promql_selectors(&self, query: &str) -> Arc<PromqlSelectors> {
+        memoized(&self.promql, query, || canary_gen::promql::selectors(query))
+    }
+
+    /// `facts::workflow::shell_commands(script)`, split once per distinct script.
+    pub fn shell_commands(&self, script: &str) -> Arc<Vec<Vec<Word>>> {
+        memoized(&self.shell, script, || shell_commands(script))
+    }
+}
+
 /// Everything a rule may read.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -50,12 +93,18 @@ pub struct Context<'a> {
     pub repo: &'a Repo,
     /// Settings.
     pub settings: &'a Settings,
+    /// Shared results of parsing PromQL and shell scripts.
+    pub memo: &'a Memo,
 }
 
 impl<'a> Context<'a> {
     /// A context over `repo`.
-    pub fn new(repo: &'a Repo, settings: &'a Settings) -> Self {
-        Context { repo, settings }
+    pub fn new(repo: &'a Repo, settings: &'a Settings, memo: &'a Memo) -> Self {
+        Context {
+            repo,
+            settings,
+            memo,
+        }
     }
 
     /// The span at `pointer` in `doc`; when the node is absent, the nearest existing parent.

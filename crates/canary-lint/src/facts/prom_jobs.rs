@@ -17,7 +17,9 @@
 //! A monitor whose selector matches nothing in the repo is listed as unresolved; its job
 //! cannot be known from the repo.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+
+use canary_gen::model::Service;
 
 use serde_json::Value;
 
@@ -44,7 +46,7 @@ impl KnownJobs<'_> {
 
     /// Is `job` defined?
     pub fn contains(&self, job: &str) -> bool {
-        self.exact.iter().any(|j| j == job)
+        self.exact.binary_search_by(|j| j.as_str().cmp(job)).is_ok()
             || self.suffixes.iter().any(|s| {
                 job.strip_suffix(s.as_str())
                     .is_some_and(|ns| ns.ends_with('/'))
@@ -146,12 +148,30 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
                 else {
                     continue;
                 };
-                if let Ok(selectors) = canary_gen::promql::selectors(expr) {
+                if let Ok(selectors) = &*cx.memo.promql_selectors(expr) {
                     known
                         .exact
                         .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
                 }
             }
+        }
+    }
+    // Services by each of their labels, in file order: a selector can only pick Services
+    // that carry its first label, so a monitor looks at those instead of at every Service.
+    let services: Vec<(&Document, &Service)> = repo
+        .of_kind(Kind::Service)
+        .filter_map(|d| match &d.object {
+            Some(Object::Service(svc)) => Some((d, &**svc)),
+            _ => None,
+        })
+        .collect();
+    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, (_, svc)) in services.iter().enumerate() {
+        for (k, v) in svc.metadata.labels.iter().flatten() {
+            by_label
+                .entry((k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     for doc in repo.of_kind(Kind::ServiceMonitor) {
@@ -160,10 +180,12 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         let wanted = match_labels(spec.get("selector"));
         let job_label = spec.get("jobLabel").and_then(Value::as_str);
         let mut found = false;
-        for svc_doc in repo.of_kind(Kind::Service) {
-            let Some(Object::Service(svc)) = &svc_doc.object else {
-                continue;
-            };
+        let candidates = wanted
+            .iter()
+            .next()
+            .and_then(|(k, v)| by_label.get(&(k.as_str(), v.as_str())))
+            .map_or(&[][..], Vec::as_slice);
+        for &(svc_doc, svc) in candidates.iter().filter_map(|&i| services.get(i)) {
             if !in_namespaces(spec, doc.namespace.as_deref(), svc_doc.namespace.as_deref())
                 || !selects(&wanted, svc.metadata.labels.as_ref())
             {

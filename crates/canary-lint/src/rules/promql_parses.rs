@@ -105,7 +105,7 @@ impl Rule for PromqlParses {
                     continue;
                 };
                 let resolved = resolve(&uses, template, &prom.query);
-                let Err(error) = canary_gen::promql::selectors(&resolved) else {
+                let Err(error) = &*cx.memo.promql_selectors(&resolved) else {
                     continue;
                 };
                 let error = error.trim().replace('\n', " ");
