@@ -1,4 +1,4 @@
-//! Reading and parsing files, in parallel, into located documents.
+//! Reading and parsing files into located documents (on the walker's threads).
 //!
 //! Nothing a file contains can stop the run: an unreadable, oversized, binary, non-UTF-8 or
 //! malformed file becomes a finding (CL001 `parse-error` or CL002 `input-limit`) at the best
@@ -7,7 +7,6 @@
 use std::io::Read;
 
 use canary_gen::located::{Limits, LoadErrorKind, LocatedDoc, Pos, Span, load_str};
-use rayon::prelude::*;
 
 use super::input_rules::{InputLimit, ParseError};
 use super::walk::WalkedFile;
@@ -27,18 +26,6 @@ pub struct SourceFile {
     pub docs: Vec<LocatedDoc>,
     /// The file started with a UTF-8 byte-order mark.
     pub had_bom: bool,
-}
-
-/// Reads and parses `files` in parallel; results keep the input order.
-pub fn load_files(files: &[WalkedFile]) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let loaded: Vec<(SourceFile, Vec<Diagnostic>)> = files.par_iter().map(load_file).collect();
-    let mut sources = Vec::with_capacity(loaded.len());
-    let mut diagnostics = Vec::new();
-    for (source, diags) in loaded {
-        sources.push(source);
-        diagnostics.extend(diags);
-    }
-    (sources, diagnostics)
 }
 
 /// Reads and parses one file.
