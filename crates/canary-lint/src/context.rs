@@ -2,7 +2,7 @@
 //! key or value of a document.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS;
 use canary_gen::located::Span;
@@ -48,30 +48,34 @@ pub enum Target {
     Key,
 }
 
-/// Results of pure functions over repo text that several rules need, computed once per run
-/// (rules run in parallel, so behind a lock; the work itself runs outside it).
+/// Results of pure functions over repo text that several rules need, computed once per run.
+/// Rules run in parallel: the map is locked only to find a key's cell, and a rule that asks
+/// for a result another rule is computing waits for it instead of computing it again.
 #[derive(Debug, Default)]
 pub struct Memo {
-    promql: Mutex<HashMap<String, Arc<PromqlSelectors>>>,
-    shell: Mutex<HashMap<String, Arc<Vec<Vec<Word>>>>>,
+    promql: Mutex<HashMap<String, Cell<PromqlSelectors>>>,
+    shell: Mutex<HashMap<String, Cell<Vec<Vec<Word>>>>>,
 }
+
+type Cell<T> = Arc<OnceLock<Arc<T>>>;
 
 /// The selectors of a PromQL query, or why it does not parse.
 pub type PromqlSelectors = Result<Vec<Selector>, String>;
 
 fn memoized<T>(
-    map: &Mutex<HashMap<String, Arc<T>>>,
+    map: &Mutex<HashMap<String, Cell<T>>>,
     key: &str,
     compute: impl FnOnce() -> T,
 ) -> Arc<T> {
-    if let Some(hit) = map.lock().ok().and_then(|m| m.get(key).cloned()) {
-        return hit;
-    }
-    let value = Arc::new(compute());
-    if let Ok(mut m) = map.lock() {
-        m.entry(key.to_string()).or_insert_with(|| value.clone());
-    }
-    value
+    let cell = match map.lock() {
+        Ok(mut m) => match m.get(key) {
+            Some(cell) => cell.clone(),
+            None => m.entry(key.to_string()).or_default().clone(),
+        },
+        // A rule panicked while holding the lock: compute without sharing.
+        Err(_) => Cell::default(),
+    };
+    cell.get_or_init(|| Arc::new(compute())).clone()
 }
 
 impl Memo {

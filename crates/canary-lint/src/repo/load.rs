@@ -140,7 +140,11 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
 /// growing while read cannot exhaust memory.
 fn read_limited(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    // Sized from the metadata so the text is read in one go and kept without slack.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len().min(MAX_FILE_BYTES + 1));
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Ok(None);
