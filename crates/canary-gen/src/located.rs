@@ -360,26 +360,32 @@ impl Builder {
         self.items.len().saturating_sub(first)
     }
 
-    /// The pointer hash, pointer segment and key span a new node at the current position gets.
-    /// For a mapping without a pending key, the node is a key: `None`.
-    fn child_slot(&self) -> Option<(u64, String, Option<Span>)> {
+    /// The pointer hash and key span a new node at the current position gets. For a mapping
+    /// without a pending key, the node is a key: `None`.
+    fn child_slot(&self) -> Option<(u64, Option<Span>)> {
         match self.stack.last() {
-            None => Some((ROOT_HASH, String::new(), None)),
-            Some(Frame::Seq { first, pointer, .. }) => Some((
-                combine_index(*pointer, self.seq_len(*first)),
-                String::new(),
-                None,
-            )),
+            None => Some((ROOT_HASH, None)),
+            Some(Frame::Seq { first, pointer, .. }) => {
+                Some((combine_index(*pointer, self.seq_len(*first)), None))
+            }
             Some(Frame::Map {
                 pending, pointer, ..
-            }) => pending.as_ref().map(|(k, span)| {
-                let segment = escape_pointer(k);
-                (
-                    combine(*pointer, segment.as_bytes()),
-                    segment.into_owned(),
-                    Some(*span),
-                )
-            }),
+            }) => pending
+                .as_ref()
+                .map(|(k, span)| (combine(*pointer, escape_pointer(k).as_bytes()), Some(*span))),
+        }
+    }
+
+    /// The pointer segment of a new node at the current position (kept by collections, to
+    /// rebuild the pointer of an ambiguous scalar).
+    fn child_segment(&self) -> String {
+        match self.stack.last() {
+            Some(Frame::Seq { first, .. }) => self.seq_len(*first).to_string(),
+            Some(Frame::Map {
+                pending: Some((k, _)),
+                ..
+            }) => escape_pointer(k).into_owned(),
+            _ => String::new(),
         }
     }
 
@@ -492,7 +498,7 @@ impl Builder {
             )?;
             return Ok(());
         }
-        let Some((pointer, _, key)) = self.child_slot() else {
+        let Some((pointer, key)) = self.child_slot() else {
             return Ok(());
         };
         let value = if style == ScalarStyle::Plain && !tagged_str {
@@ -520,7 +526,7 @@ impl Builder {
                 ),
             ));
         }
-        let (pointer, mut segment, key) = match self.child_slot() {
+        let (pointer, key) = match self.child_slot() {
             Some(slot) => slot,
             None => {
                 return Err(Self::err(
@@ -530,9 +536,7 @@ impl Builder {
                 ));
             }
         };
-        if let Some(Frame::Seq { first, .. }) = self.stack.last() {
-            segment = self.seq_len(*first).to_string();
-        }
+        let segment = self.child_segment();
         self.stack.push(if map {
             Frame::Map {
                 first: self.entries.len(),
@@ -629,7 +633,7 @@ impl Builder {
             self.take_key(key, span, "")?;
             return Ok(());
         }
-        if let Some((pointer, _, key)) = self.child_slot() {
+        if let Some((pointer, key)) = self.child_slot() {
             self.spans.push((pointer, NodeSpan { key, value: span }));
         }
         self.attach(value, 0)

@@ -1,4 +1,4 @@
-//! Reading and parsing files into located documents (on the walker's threads).
+//! Reading and parsing files into located documents (on rayon's threads, as the walk finds them).
 //!
 //! Nothing a file contains can stop the run: an unreadable, oversized, binary, non-UTF-8 or
 //! malformed file becomes a finding (CL001 `parse-error` or CL002 `input-limit`) at the best

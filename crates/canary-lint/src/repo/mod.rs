@@ -61,8 +61,8 @@ pub fn load_repo_filtered(
             path: root.to_path_buf(),
             source,
         })?;
-        // Files are read and parsed by the walker's threads as it finds them.
-        let (loaded, problems) = walk::walk_parallel(root, keep, &load::load_file);
+        // Files are read and parsed on rayon's threads as the walk finds them.
+        let (loaded, problems) = walk::walk_and_visit(root, keep, &load::load_file);
         let mut files = Vec::with_capacity(loaded.len());
         let mut diagnostics = Vec::new();
         for (_, (file, diags)) in loaded {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Mutex;
 
-use ignore::{WalkBuilder, WalkState};
+use ignore::WalkBuilder;
 
 /// The custom ignore file, same syntax as `.gitignore`.
 pub const IGNORE_FILE: &str = ".canarylintignore";
@@ -61,7 +61,7 @@ fn wanted_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// The walk's settings, shared by [`walk`] and [`walk_parallel`].
+/// The walk's settings, shared by [`walk`] and [`walk_and_visit`].
 fn builder(root: &Path) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
     builder
@@ -140,41 +140,36 @@ fn examine(
     Found::Nothing
 }
 
-/// Visited files by relative path, and problems.
-type Collected<T> = (Vec<(String, T)>, Vec<WalkProblem>);
-
-/// Walks `root` on several threads and calls `visit` on each file whose relative path passes
-/// `keep`, on the thread that found it, so reading and parsing overlap the directory walk.
-/// Results come back sorted by relative path, problems (also filtered by `keep`) sorted: the
-/// same as [`walk`] followed by `visit` in order.
-pub fn walk_parallel<T: Send>(
+/// Walks `root` and calls `visit` on each file whose relative path passes `keep`, on rayon's
+/// threads while the walk goes on (reading and parsing overlap the directory walk, and a
+/// small tree costs no extra threads). Results come back sorted by relative path, problems
+/// (also filtered by `keep`) sorted: the same as [`walk`] followed by `visit` in order.
+pub fn walk_and_visit<T: Send>(
     root: &Path,
     keep: &(dyn Fn(&str) -> bool + Sync),
     visit: &(dyn Fn(&WalkedFile) -> T + Sync),
 ) -> (Vec<(String, T)>, Vec<WalkProblem>) {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let found: Mutex<Collected<T>> = Mutex::default();
-    builder(root).threads(0).build_parallel().run(|| {
-        let (found, canonical_root) = (&found, &canonical_root);
-        Box::new(move |result| {
-            match examine(root, canonical_root, result) {
+    let visited: Mutex<Vec<(String, T)>> = Mutex::default();
+    let mut problems = Vec::new();
+    rayon::in_place_scope(|scope| {
+        for result in builder(root).build() {
+            match examine(root, &canonical_root, result) {
                 Found::File(file) if keep(&file.rel) => {
-                    let value = visit(&file);
-                    if let Ok(mut found) = found.lock() {
-                        found.0.push((file.rel, value));
-                    }
+                    let visited = &visited;
+                    scope.spawn(move |_| {
+                        let value = visit(&file);
+                        if let Ok(mut visited) = visited.lock() {
+                            visited.push((file.rel, value));
+                        }
+                    });
                 }
-                Found::Problem(problem) if keep(&problem.rel) => {
-                    if let Ok(mut found) = found.lock() {
-                        found.1.push(problem);
-                    }
-                }
+                Found::Problem(problem) if keep(&problem.rel) => problems.push(problem),
                 _ => {}
             }
-            WalkState::Continue
-        })
+        }
     });
-    let (mut files, mut problems) = found.into_inner().unwrap_or_default();
+    let mut files = visited.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     problems.sort();
     (files, problems)
