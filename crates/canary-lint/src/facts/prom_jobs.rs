@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use canary_gen::model::Service;
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::context::Context;
@@ -137,24 +138,31 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         exact: cx.settings.prometheus_jobs.clone(),
         ..KnownJobs::default()
     };
+    let mut exprs: Vec<&str> = Vec::new();
     for doc in repo.of_kind(Kind::PrometheusRule) {
         let Some(Object::PrometheusRule(rule)) = &doc.object else {
             continue;
         };
         for group in &rule.spec.groups {
             for r in &group.rules {
-                let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(expr)) =
-                    &r.expr
-                else {
-                    continue;
-                };
-                if let Ok(selectors) = &*cx.memo.promql_selectors(expr) {
-                    known
-                        .exact
-                        .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
+                if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(
+                    expr,
+                )) = &r.expr
+                {
+                    exprs.push(expr);
                 }
             }
         }
+    }
+    // Parsed on rayon's threads; the jobs are added in document order.
+    let parsed: Vec<_> = exprs
+        .par_iter()
+        .map(|expr| cx.memo.promql_selectors(expr))
+        .collect();
+    for selectors in parsed.iter().filter_map(|p| p.as_ref().as_ref().ok()) {
+        known
+            .exact
+            .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
     }
     // Services by each of their labels, in file order: a selector can only pick Services
     // that carry its first label, so a monitor looks at those instead of at every Service.
