@@ -4,9 +4,12 @@
 # Needs hyperfine and GNU time (Debian: apt-get install hyperfine time) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release -p canary-gen -p canary-lint
-gen=target/release/canary-gen
-lint=target/release/canary-lint
+# The binaries belong to the root package (canary-toolkit); `-p canary-gen -p canary-lint`
+# would build only the libraries and time whatever binaries were left in the target dir.
+cargo build --release -p canary-toolkit --bins
+target=${CARGO_TARGET_DIR:-target}
+gen=$target/release/canary-gen
+lint=$target/release/canary-lint
 repo=${BENCH_REPO:-/tmp/canary-bench-monorepo}
 
 echo "== machine"

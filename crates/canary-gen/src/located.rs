@@ -6,7 +6,7 @@
 //! spans. The loader is an explicit stack machine over `saphyr-parser` events, so hostile input
 //! (100k-deep nesting, alias bombs) ends in an error, never a stack overflow.
 
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -65,6 +65,46 @@ pub struct NodeSpan {
     pub value: Span,
 }
 
+/// The spans of a document's nodes, keyed by [`pointer_hash`]: one flat vector sorted by key
+/// (looked up by binary search), so a document costs 48 bytes per node and no hash table.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Spans(Vec<(u64, NodeSpan)>);
+
+impl Spans {
+    /// From entries in any order; of two entries with the same key the later one wins.
+    fn from_entries(mut entries: Vec<(u64, NodeSpan)>) -> Self {
+        // Stable: equal keys keep their order, so the last of each run is the later entry.
+        entries.sort_by_key(|e| e.0);
+        let mut out: Vec<(u64, NodeSpan)> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            match out.last_mut() {
+                Some(last) if last.0 == entry.0 => *last = entry,
+                _ => out.push(entry),
+            }
+        }
+        Spans(out)
+    }
+
+    /// The spans under key `hash`.
+    pub fn get(&self, hash: u64) -> Option<NodeSpan> {
+        self.0
+            .binary_search_by_key(&hash, |e| e.0)
+            .ok()
+            .and_then(|i| self.0.get(i))
+            .map(|e| e.1)
+    }
+
+    /// How many nodes have spans.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// No spans at all.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// One document of a stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LocatedDoc {
@@ -72,7 +112,7 @@ pub struct LocatedDoc {
     pub value: Value,
     /// Spans by JSON Pointer (`/spec/strategy/canary/steps/0/setWeight`), keyed by
     /// [`pointer_hash`] so a document does not hold a pointer string per node. `""` is the root.
-    pub spans: FxHashMap<u64, NodeSpan>,
+    pub spans: Spans,
     /// Plain scalars whose YAML 1.1 reading differs from the YAML 1.2 one (Norway problem).
     pub ambiguous_scalars: Vec<(String, Span)>,
 }
@@ -80,12 +120,12 @@ pub struct LocatedDoc {
 impl LocatedDoc {
     /// The span of the node at `pointer`, preferring the value.
     pub fn value_span(&self, pointer: &str) -> Option<Span> {
-        self.spans.get(&pointer_hash(pointer)).map(|s| s.value)
+        self.spans.get(pointer_hash(pointer)).map(|s| s.value)
     }
 
     /// Spans of the node at `pointer`.
     pub fn node(&self, pointer: &str) -> Option<NodeSpan> {
-        self.spans.get(&pointer_hash(pointer)).copied()
+        self.spans.get(pointer_hash(pointer))
     }
 
     /// The span of the key at `pointer`, falling back to the value.
@@ -199,9 +239,11 @@ fn combine_index(parent: u64, index: usize) -> u64 {
     combine(parent, &buf[i..])
 }
 
+/// An open collection. Its children sit on the builder's shared scratch stacks from `first`
+/// on, so a finished collection is allocated once at its exact size.
 enum Frame {
     Seq {
-        items: Vec<Value>,
+        first: usize,
         pointer: u64,
         segment: String,
         anchor: usize,
@@ -209,20 +251,55 @@ enum Frame {
         key: Option<Span>,
     },
     Map {
-        map: Map<String, Value>,
+        first: usize,
         pointer: u64,
         segment: String,
         anchor: usize,
         start: Span,
         key: Option<Span>,
         pending: Option<(String, Span)>,
+        /// Hashes of the first `hashed` keys, built once a mapping is large enough that
+        /// scanning its keys for duplicates would cost more than hashing them.
+        keys: FxHashSet<u64>,
+        hashed: usize,
     },
+}
+
+/// Mappings with fewer keys are checked for duplicates by a plain scan.
+const SCAN_KEYS: usize = 16;
+
+fn key_hash(key: &str) -> u64 {
+    use std::hash::Hasher;
+    let mut h = rustc_hash::FxHasher::default();
+    h.write(key.as_bytes());
+    h.finish()
+}
+
+/// Does the mapping whose entries are `entries` already have `key`?
+fn has_key(
+    entries: &[(String, Value)],
+    keys: &mut FxHashSet<u64>,
+    hashed: &mut usize,
+    key: &str,
+) -> bool {
+    if entries.len() < SCAN_KEYS {
+        return entries.iter().any(|(k, _)| k == key);
+    }
+    for (k, _) in entries.iter().skip(*hashed) {
+        keys.insert(key_hash(k));
+    }
+    *hashed = entries.len();
+    keys.contains(&key_hash(key)) && entries.iter().any(|(k, _)| k == key)
 }
 
 struct Builder {
     limits: Limits,
     stack: Vec<Frame>,
-    spans: FxHashMap<u64, NodeSpan>,
+    /// Items of the open sequences, innermost last.
+    items: Vec<Value>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<(String, Value)>,
+    spans: Vec<(u64, NodeSpan)>,
     ambiguous: Vec<(String, Span)>,
     anchors: FxHashMap<usize, (Value, usize)>,
     nodes: usize,
@@ -251,11 +328,22 @@ impl Builder {
         Builder {
             limits,
             stack: Vec::new(),
-            spans: FxHashMap::default(),
+            items: Vec::new(),
+            entries: Vec::new(),
+            spans: Vec::new(),
             ambiguous: Vec::new(),
             anchors: FxHashMap::default(),
             nodes: 0,
             root: None,
+        }
+    }
+
+    /// The finished document.
+    fn finish(self) -> LocatedDoc {
+        LocatedDoc {
+            value: self.root.unwrap_or(Value::Null),
+            spans: Spans::from_entries(self.spans),
+            ambiguous_scalars: self.ambiguous,
         }
     }
 
@@ -267,24 +355,37 @@ impl Builder {
         }
     }
 
-    /// The pointer hash, pointer segment and key span a new node at the current position gets.
-    /// For a mapping without a pending key, the node is a key: `None`.
-    fn child_slot(&self) -> Option<(u64, String, Option<Span>)> {
+    /// Items so far of the innermost open sequence that starts at `first`.
+    fn seq_len(&self, first: usize) -> usize {
+        self.items.len().saturating_sub(first)
+    }
+
+    /// The pointer hash and key span a new node at the current position gets. For a mapping
+    /// without a pending key, the node is a key: `None`.
+    fn child_slot(&self) -> Option<(u64, Option<Span>)> {
         match self.stack.last() {
-            None => Some((ROOT_HASH, String::new(), None)),
-            Some(Frame::Seq { items, pointer, .. }) => {
-                Some((combine_index(*pointer, items.len()), String::new(), None))
+            None => Some((ROOT_HASH, None)),
+            Some(Frame::Seq { first, pointer, .. }) => {
+                Some((combine_index(*pointer, self.seq_len(*first)), None))
             }
             Some(Frame::Map {
                 pending, pointer, ..
-            }) => pending.as_ref().map(|(k, span)| {
-                let segment = escape_pointer(k);
-                (
-                    combine(*pointer, segment.as_bytes()),
-                    segment.into_owned(),
-                    Some(*span),
-                )
-            }),
+            }) => pending
+                .as_ref()
+                .map(|(k, span)| (combine(*pointer, escape_pointer(k).as_bytes()), Some(*span))),
+        }
+    }
+
+    /// The pointer segment of a new node at the current position (kept by collections, to
+    /// rebuild the pointer of an ambiguous scalar).
+    fn child_segment(&self) -> String {
+        match self.stack.last() {
+            Some(Frame::Seq { first, .. }) => self.seq_len(*first).to_string(),
+            Some(Frame::Map {
+                pending: Some((k, _)),
+                ..
+            }) => escape_pointer(k).into_owned(),
+            _ => String::new(),
         }
     }
 
@@ -301,7 +402,7 @@ impl Builder {
             }
         }
         match self.stack.last() {
-            Some(Frame::Seq { items, .. }) => out.push_str(&format!("/{}", items.len())),
+            Some(Frame::Seq { first, .. }) => out.push_str(&format!("/{}", self.seq_len(*first))),
             Some(Frame::Map {
                 pending: Some((k, _)),
                 ..
@@ -336,14 +437,48 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.root = Some(value),
-            Some(Frame::Seq { items, .. }) => items.push(value),
-            Some(Frame::Map { map, pending, .. }) => {
+            Some(Frame::Seq { .. }) => self.items.push(value),
+            Some(Frame::Map { pending, .. }) => {
                 if let Some((k, _)) = pending.take() {
-                    map.insert(k, value);
+                    self.entries.push((k, value));
                 }
             }
         }
         Ok(())
+    }
+
+    /// When the innermost frame is a mapping waiting for a key, takes `key` as that key
+    /// (`Ok(true)`), or reports it as a duplicate (`why` is added to the message).
+    fn take_key(
+        &mut self,
+        key: impl FnOnce() -> String,
+        span: Span,
+        why: &str,
+    ) -> Result<bool, LoadError> {
+        let Some(Frame::Map {
+            first,
+            pending,
+            keys,
+            hashed,
+            ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(false);
+        };
+        if pending.is_some() {
+            return Ok(false);
+        }
+        let key = key();
+        let entries = self.entries.get(*first..).unwrap_or_default();
+        if has_key(entries, keys, hashed, &key) {
+            return Err(Self::err(
+                LoadErrorKind::DuplicateKey,
+                span,
+                format!("duplicate key `{key}` in this mapping{why}"),
+            ));
+        }
+        *pending = Some((key, span));
+        Ok(true)
     }
 
     fn scalar(
@@ -355,23 +490,15 @@ impl Builder {
         span: Span,
     ) -> Result<(), LoadError> {
         // A scalar where a mapping expects a key.
-        if let Some(Frame::Map { map, pending, .. }) = self.stack.last_mut()
-            && pending.is_none()
-        {
-            let key = text.into_owned();
-            if map.contains_key(&key) {
-                return Err(Self::err(
-                    LoadErrorKind::DuplicateKey,
-                    span,
-                    format!(
-                        "duplicate key `{key}` in this mapping; kubectl and the API server reject it"
-                    ),
-                ));
-            }
-            *pending = Some((key, span));
+        if matches!(self.stack.last(), Some(Frame::Map { pending: None, .. })) {
+            self.take_key(
+                || text.into_owned(),
+                span,
+                "; kubectl and the API server reject it",
+            )?;
             return Ok(());
         }
-        let Some((pointer, _, key)) = self.child_slot() else {
+        let Some((pointer, key)) = self.child_slot() else {
             return Ok(());
         };
         let value = if style == ScalarStyle::Plain && !tagged_str {
@@ -384,7 +511,7 @@ impl Builder {
         } else {
             Value::String(text.into_owned())
         };
-        self.spans.insert(pointer, NodeSpan { key, value: span });
+        self.spans.push((pointer, NodeSpan { key, value: span }));
         self.attach(value, anchor)
     }
 
@@ -399,7 +526,7 @@ impl Builder {
                 ),
             ));
         }
-        let (pointer, mut segment, key) = match self.child_slot() {
+        let (pointer, key) = match self.child_slot() {
             Some(slot) => slot,
             None => {
                 return Err(Self::err(
@@ -409,22 +536,22 @@ impl Builder {
                 ));
             }
         };
-        if let Some(Frame::Seq { items, .. }) = self.stack.last() {
-            segment = items.len().to_string();
-        }
+        let segment = self.child_segment();
         self.stack.push(if map {
             Frame::Map {
-                map: Map::new(),
+                first: self.entries.len(),
                 pointer,
                 segment,
                 anchor,
                 start: span,
                 key,
                 pending: None,
+                keys: FxHashSet::default(),
+                hashed: 0,
             }
         } else {
             Frame::Seq {
-                items: Vec::new(),
+                first: self.items.len(),
                 pointer,
                 segment,
                 anchor,
@@ -441,28 +568,37 @@ impl Builder {
         };
         let (value, pointer, anchor, start, key) = match frame {
             Frame::Seq {
-                items,
+                first,
                 pointer,
                 anchor,
                 start,
                 key,
                 ..
-            } => (Value::Array(items), pointer, anchor, start, key),
+            } => {
+                let items: Vec<Value> = self.items.drain(first.min(self.items.len())..).collect();
+                (Value::Array(items), pointer, anchor, start, key)
+            }
             Frame::Map {
-                map,
+                first,
                 pointer,
                 anchor,
                 start,
                 key,
                 ..
-            } => (Value::Object(map), pointer, anchor, start, key),
+            } => {
+                let map: Map<String, Value> = self
+                    .entries
+                    .drain(first.min(self.entries.len())..)
+                    .collect();
+                (Value::Object(map), pointer, anchor, start, key)
+            }
         };
         let end = if span.end > start.start {
             span.end
         } else {
             start.end
         };
-        self.spans.insert(
+        self.spans.push((
             pointer,
             NodeSpan {
                 key,
@@ -471,7 +607,7 @@ impl Builder {
                     end,
                 },
             },
-        );
+        ));
         self.attach(value, anchor)
     }
 
@@ -489,25 +625,16 @@ impl Builder {
             .get(&id)
             .map(|(v, _)| v.clone())
             .unwrap_or(Value::Null);
-        if let Some(Frame::Map { pending, map, .. }) = self.stack.last_mut()
-            && pending.is_none()
-        {
-            let key = match &value {
+        if matches!(self.stack.last(), Some(Frame::Map { pending: None, .. })) {
+            let key = || match &value {
                 Value::String(s) => s.clone(),
                 other => other.to_string(),
             };
-            if map.contains_key(&key) {
-                return Err(Self::err(
-                    LoadErrorKind::DuplicateKey,
-                    span,
-                    format!("duplicate key `{key}` in this mapping"),
-                ));
-            }
-            *pending = Some((key, span));
+            self.take_key(key, span, "")?;
             return Ok(());
         }
-        if let Some((pointer, _, key)) = self.child_slot() {
-            self.spans.insert(pointer, NodeSpan { key, value: span });
+        if let Some((pointer, key)) = self.child_slot() {
+            self.spans.push((pointer, NodeSpan { key, value: span }));
         }
         self.attach(value, 0)
     }
@@ -609,11 +736,7 @@ pub fn load_str(src: &str, limits: Limits) -> Result<Vec<LocatedDoc>, LoadError>
                     let mut fresh = Builder::new(limits);
                     fresh.nodes = builder.nodes;
                     let b = std::mem::replace(&mut builder, fresh);
-                    docs.push(LocatedDoc {
-                        value: b.root.unwrap_or(Value::Null),
-                        spans: b.spans,
-                        ambiguous_scalars: b.ambiguous,
-                    });
+                    docs.push(b.finish());
                     if docs.len() > limits.max_documents {
                         return Err(LoadError {
                             message: format!(

@@ -1,10 +1,15 @@
 //! What a rule sees: the repo, the settings, and helpers that put a finding on the exact
 //! key or value of a document.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use canary_gen::ladder::DEFAULT_READINESS_ALLOWANCE_SECS;
 use canary_gen::located::Span;
+use canary_gen::promql::Selector;
 
 use crate::diagnostic::{Diagnostic, Related};
+use crate::facts::workflow::{Word, shell_commands};
 use crate::registry::RuleMeta;
 use crate::repo::{Document, Repo};
 
@@ -43,6 +48,48 @@ pub enum Target {
     Key,
 }
 
+/// Results of pure functions over repo text that several rules need, computed once per run.
+/// Rules run in parallel: the map is locked only to find a key's cell, and a rule that asks
+/// for a result another rule is computing waits for it instead of computing it again.
+#[derive(Debug, Default)]
+pub struct Memo {
+    promql: Mutex<HashMap<String, Cell<PromqlSelectors>>>,
+    shell: Mutex<HashMap<String, Cell<Vec<Vec<Word>>>>>,
+}
+
+type Cell<T> = Arc<OnceLock<Arc<T>>>;
+
+/// The selectors of a PromQL query, or why it does not parse.
+pub type PromqlSelectors = Result<Vec<Selector>, String>;
+
+fn memoized<T>(
+    map: &Mutex<HashMap<String, Cell<T>>>,
+    key: &str,
+    compute: impl FnOnce() -> T,
+) -> Arc<T> {
+    let cell = match map.lock() {
+        Ok(mut m) => match m.get(key) {
+            Some(cell) => cell.clone(),
+            None => m.entry(key.to_string()).or_default().clone(),
+        },
+        // A rule panicked while holding the lock: compute without sharing.
+        Err(_) => Cell::default(),
+    };
+    cell.get_or_init(|| Arc::new(compute())).clone()
+}
+
+impl Memo {
+    /// `canary_gen::promql::selectors(query)`, parsed once per distinct query.
+    pub fn promql_selectors(&self, query: &str) -> Arc<PromqlSelectors> {
+        memoized(&self.promql, query, || canary_gen::promql::selectors(query))
+    }
+
+    /// `facts::workflow::shell_commands(script)`, split once per distinct script.
+    pub fn shell_commands(&self, script: &str) -> Arc<Vec<Vec<Word>>> {
+        memoized(&self.shell, script, || shell_commands(script))
+    }
+}
+
 /// Everything a rule may read.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -50,12 +97,18 @@ pub struct Context<'a> {
     pub repo: &'a Repo,
     /// Settings.
     pub settings: &'a Settings,
+    /// Shared results of parsing PromQL and shell scripts.
+    pub memo: &'a Memo,
 }
 
 impl<'a> Context<'a> {
     /// A context over `repo`.
-    pub fn new(repo: &'a Repo, settings: &'a Settings) -> Self {
-        Context { repo, settings }
+    pub fn new(repo: &'a Repo, settings: &'a Settings, memo: &'a Memo) -> Self {
+        Context {
+            repo,
+            settings,
+            memo,
+        }
     }
 
     /// The span at `pointer` in `doc`; when the node is absent, the nearest existing parent.

@@ -54,7 +54,8 @@ impl Outcome {
 
 /// Runs every rule over `repo` (in parallel) and returns the sorted findings.
 pub fn run_rules(repo: &Repo, settings: &Settings) -> Vec<Diagnostic> {
-    let cx = Context::new(repo, settings);
+    let memo = context::Memo::default();
+    let cx = Context::new(repo, settings, &memo);
     let mut all: Vec<Diagnostic> = rules::ALL
         .par_iter()
         .map(|rule| {

@@ -17,8 +17,11 @@
 //! A monitor whose selector matches nothing in the repo is listed as unresolved; its job
 //! cannot be known from the repo.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
+use canary_gen::model::Service;
+
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::context::Context;
@@ -44,7 +47,7 @@ impl KnownJobs<'_> {
 
     /// Is `job` defined?
     pub fn contains(&self, job: &str) -> bool {
-        self.exact.iter().any(|j| j == job)
+        self.exact.binary_search_by(|j| j.as_str().cmp(job)).is_ok()
             || self.suffixes.iter().any(|s| {
                 job.strip_suffix(s.as_str())
                     .is_some_and(|ns| ns.ends_with('/'))
@@ -135,23 +138,48 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         exact: cx.settings.prometheus_jobs.clone(),
         ..KnownJobs::default()
     };
+    let mut exprs: Vec<&str> = Vec::new();
     for doc in repo.of_kind(Kind::PrometheusRule) {
         let Some(Object::PrometheusRule(rule)) = &doc.object else {
             continue;
         };
         for group in &rule.spec.groups {
             for r in &group.rules {
-                let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(expr)) =
-                    &r.expr
-                else {
-                    continue;
-                };
-                if let Ok(selectors) = canary_gen::promql::selectors(expr) {
-                    known
-                        .exact
-                        .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
+                if let Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(
+                    expr,
+                )) = &r.expr
+                {
+                    exprs.push(expr);
                 }
             }
+        }
+    }
+    // Parsed on rayon's threads; the jobs are added in document order.
+    let parsed: Vec<_> = exprs
+        .par_iter()
+        .map(|expr| cx.memo.promql_selectors(expr))
+        .collect();
+    for selectors in parsed.iter().filter_map(|p| p.as_ref().as_ref().ok()) {
+        known
+            .exact
+            .extend(selectors.iter().filter_map(|s| s.job().map(str::to_string)));
+    }
+    // Services by each of their labels, in file order: a selector can only pick Services
+    // that carry its first label, so a monitor looks at those instead of at every Service.
+    let services: Vec<(&Document, &Service)> = repo
+        .of_kind(Kind::Service)
+        .filter_map(|d| match &d.object {
+            Some(Object::Service(svc)) => Some((d, &**svc)),
+            _ => None,
+        })
+        .collect();
+    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, (_, svc)) in services.iter().enumerate() {
+        for (k, v) in svc.metadata.labels.iter().flatten() {
+            by_label
+                .entry((k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     for doc in repo.of_kind(Kind::ServiceMonitor) {
@@ -160,10 +188,12 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         let wanted = match_labels(spec.get("selector"));
         let job_label = spec.get("jobLabel").and_then(Value::as_str);
         let mut found = false;
-        for svc_doc in repo.of_kind(Kind::Service) {
-            let Some(Object::Service(svc)) = &svc_doc.object else {
-                continue;
-            };
+        let candidates = wanted
+            .iter()
+            .next()
+            .and_then(|(k, v)| by_label.get(&(k.as_str(), v.as_str())))
+            .map_or(&[][..], Vec::as_slice);
+        for &(svc_doc, svc) in candidates.iter().filter_map(|&i| services.get(i)) {
             if !in_namespaces(spec, doc.namespace.as_deref(), svc_doc.namespace.as_deref())
                 || !selects(&wanted, svc.metadata.labels.as_ref())
             {

@@ -562,11 +562,11 @@ pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[C
     for doc in cx.repo.of_kind(crate::repo::Kind::Workflow) {
         let value = &cx.repo.located(doc).value;
         for job in jobs(value) {
-            let scripts: Vec<(usize, Vec<Vec<Word>>)> = job
+            let scripts: Vec<(usize, std::sync::Arc<Vec<Vec<Word>>>)> = job
                 .steps
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (i, s.run.map(shell_commands).unwrap_or_default()))
+                .filter_map(|(i, s)| Some((i, cx.memo.shell_commands(s.run?))))
                 .collect();
             let commands: Vec<CiCommand<'_>> = scripts
                 .iter()

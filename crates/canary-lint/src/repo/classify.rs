@@ -257,6 +257,11 @@ impl Mismatch {
 }
 
 fn typed<T: DeserializeOwned>(doc: &LocatedDoc) -> Result<Box<T>, Mismatch> {
+    // Most documents fit: deserialize without tracking the path, and only run the tracking
+    // deserializer (same input, so the same error) to say where a document does not fit.
+    if let Ok(object) = T::deserialize(&doc.value) {
+        return Ok(Box::new(object));
+    }
     serde_path_to_error::deserialize::<_, T>(&doc.value)
         .map(Box::new)
         .map_err(|err| {

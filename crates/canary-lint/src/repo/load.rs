@@ -1,4 +1,4 @@
-//! Reading and parsing files, in parallel, into located documents.
+//! Reading and parsing files into located documents (on rayon's threads, as the walk finds them).
 //!
 //! Nothing a file contains can stop the run: an unreadable, oversized, binary, non-UTF-8 or
 //! malformed file becomes a finding (CL001 `parse-error` or CL002 `input-limit`) at the best
@@ -7,7 +7,6 @@
 use std::io::Read;
 
 use canary_gen::located::{Limits, LoadErrorKind, LocatedDoc, Pos, Span, load_str};
-use rayon::prelude::*;
 
 use super::input_rules::{InputLimit, ParseError};
 use super::walk::WalkedFile;
@@ -27,18 +26,6 @@ pub struct SourceFile {
     pub docs: Vec<LocatedDoc>,
     /// The file started with a UTF-8 byte-order mark.
     pub had_bom: bool,
-}
-
-/// Reads and parses `files` in parallel; results keep the input order.
-pub fn load_files(files: &[WalkedFile]) -> (Vec<SourceFile>, Vec<Diagnostic>) {
-    let loaded: Vec<(SourceFile, Vec<Diagnostic>)> = files.par_iter().map(load_file).collect();
-    let mut sources = Vec::with_capacity(loaded.len());
-    let mut diagnostics = Vec::new();
-    for (source, diags) in loaded {
-        sources.push(source);
-        diagnostics.extend(diags);
-    }
-    (sources, diagnostics)
 }
 
 /// Reads and parses one file.
@@ -153,7 +140,11 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
 /// growing while read cannot exhaust memory.
 fn read_limited(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    // Sized from the metadata so the text is read in one go and kept without slack.
+    let expected = file
+        .metadata()
+        .map_or(0, |m| m.len().min(MAX_FILE_BYTES + 1));
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
     file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Ok(None);

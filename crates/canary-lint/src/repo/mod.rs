@@ -44,7 +44,7 @@ pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
 /// (the config's include/exclude globs).
 pub fn load_repo_filtered(
     root: &Path,
-    keep: &dyn Fn(&str) -> bool,
+    keep: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
     let meta = std::fs::metadata(root).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
@@ -56,17 +56,20 @@ pub fn load_repo_filtered(
             }
         }
     })?;
-    let (base, walked) = if meta.is_dir() {
+    let (base, files, problems, load_diags) = if meta.is_dir() {
         std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
             path: root.to_path_buf(),
             source,
         })?;
-        {
-            let mut walked = walk::walk(root);
-            walked.files.retain(|f| keep(&f.rel));
-            walked.problems.retain(|p| keep(&p.rel));
-            (root.to_path_buf(), walked)
+        // Files are read and parsed on rayon's threads as the walk finds them.
+        let (loaded, problems) = walk::walk_and_visit(root, keep, &load::load_file);
+        let mut files = Vec::with_capacity(loaded.len());
+        let mut diagnostics = Vec::new();
+        for (_, (file, diags)) in loaded {
+            files.push(file);
+            diagnostics.extend(diags);
         }
+        (root.to_path_buf(), files, problems, diagnostics)
     } else {
         let base = root
             .parent()
@@ -76,18 +79,13 @@ pub fn load_repo_filtered(
             rel: walk::relative(&base, root),
             path: root.to_path_buf(),
         };
-        let walked = walk::Walked {
-            files: vec![file],
-            problems: Vec::new(),
-        };
-        (base, walked)
+        let (file, diagnostics) = load::load_file(&file);
+        (base, vec![file], Vec::new(), diagnostics)
     };
-    let mut diagnostics: Vec<Diagnostic> = walked
-        .problems
+    let mut diagnostics: Vec<Diagnostic> = problems
         .iter()
         .map(|p| Diagnostic::new(&ParseError::META, &p.rel, Span::file_start(), &p.message))
         .collect();
-    let (files, load_diags) = load::load_files(&walked.files);
     diagnostics.extend(load_diags);
     let (repo, classify_diags) = Repo::build(base, files);
     diagnostics.extend(classify_diags);

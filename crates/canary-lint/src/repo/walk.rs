@@ -8,6 +8,8 @@
 
 use std::path::{Path, PathBuf};
 
+use std::sync::Mutex;
+
 use ignore::WalkBuilder;
 
 /// The custom ignore file, same syntax as `.gitignore`.
@@ -59,9 +61,8 @@ fn wanted_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
-/// Walks `root`. Errors on individual entries become problems, not failures.
-pub fn walk(root: &Path) -> Walked {
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+/// The walk's settings, shared by [`walk`] and [`walk_and_visit`].
+fn builder(root: &Path) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
     builder
         .hidden(false)
@@ -73,57 +74,116 @@ pub fn walk(root: &Path) -> Walked {
         .ignore(true)
         .parents(true)
         .add_custom_ignore_filename(IGNORE_FILE)
-        .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             !(is_dir
                 && entry.depth() > 0
                 && matches!(entry.file_name().to_str(), Some(".git" | "target")))
         });
+    builder
+}
 
-    let mut out = Walked::default();
-    for result in builder.build() {
-        let entry = match result {
-            Ok(entry) => entry,
-            Err(err) => {
-                let rel = error_path(&err)
-                    .map(|p| relative(root, p))
-                    .unwrap_or_default();
-                out.problems.push(WalkProblem {
-                    rel,
-                    message: format!("could not walk this path: {err}"),
-                });
-                continue;
-            }
-        };
-        let Some(file_type) = entry.file_type() else {
-            continue;
-        };
-        let path = entry.path();
-        if !wanted_extension(path) {
-            continue;
-        }
-        let rel = relative(root, path);
-        if file_type.is_file() {
-            out.files.push(WalkedFile {
+/// What one walked entry is.
+enum Found {
+    File(WalkedFile),
+    Problem(WalkProblem),
+    Nothing,
+}
+
+fn examine(
+    root: &Path,
+    canonical_root: &Path,
+    result: Result<ignore::DirEntry, ignore::Error>,
+) -> Found {
+    let entry = match result {
+        Ok(entry) => entry,
+        Err(err) => {
+            let rel = error_path(&err)
+                .map(|p| relative(root, p))
+                .unwrap_or_default();
+            return Found::Problem(WalkProblem {
                 rel,
-                path: path.to_path_buf(),
+                message: format!("could not walk this path: {err}"),
             });
-        } else if file_type.is_symlink() {
-            match path.canonicalize() {
-                Ok(target) if target.is_file() && target.starts_with(&canonical_root) => {
-                    out.files.push(WalkedFile {
-                        rel,
-                        path: path.to_path_buf(),
+        }
+    };
+    let Some(file_type) = entry.file_type() else {
+        return Found::Nothing;
+    };
+    let path = entry.path();
+    if !wanted_extension(path) {
+        return Found::Nothing;
+    }
+    let rel = relative(root, path);
+    if file_type.is_file() {
+        return Found::File(WalkedFile {
+            rel,
+            path: path.to_path_buf(),
+        });
+    }
+    if file_type.is_symlink() {
+        return match path.canonicalize() {
+            Ok(target) if target.is_file() && target.starts_with(canonical_root) => {
+                Found::File(WalkedFile {
+                    rel,
+                    path: path.to_path_buf(),
+                })
+            }
+            // A link to a directory or outside the repo is not ours to read.
+            Ok(_) => Found::Nothing,
+            Err(err) => Found::Problem(WalkProblem {
+                rel,
+                message: format!("symlink does not resolve ({err}); a loop or a dangling link"),
+            }),
+        };
+    }
+    Found::Nothing
+}
+
+/// Walks `root` and calls `visit` on each file whose relative path passes `keep`, on rayon's
+/// threads while the walk goes on (reading and parsing overlap the directory walk, and a
+/// small tree costs no extra threads). Results come back sorted by relative path, problems
+/// (also filtered by `keep`) sorted: the same as [`walk`] followed by `visit` in order.
+pub fn walk_and_visit<T: Send>(
+    root: &Path,
+    keep: &(dyn Fn(&str) -> bool + Sync),
+    visit: &(dyn Fn(&WalkedFile) -> T + Sync),
+) -> (Vec<(String, T)>, Vec<WalkProblem>) {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let visited: Mutex<Vec<(String, T)>> = Mutex::default();
+    let mut problems = Vec::new();
+    rayon::in_place_scope(|scope| {
+        for result in builder(root).build() {
+            match examine(root, &canonical_root, result) {
+                Found::File(file) if keep(&file.rel) => {
+                    let visited = &visited;
+                    scope.spawn(move |_| {
+                        let value = visit(&file);
+                        if let Ok(mut visited) = visited.lock() {
+                            visited.push((file.rel, value));
+                        }
                     });
                 }
-                // A link to a directory or outside the repo is not ours to read.
-                Ok(_) => {}
-                Err(err) => out.problems.push(WalkProblem {
-                    rel,
-                    message: format!("symlink does not resolve ({err}); a loop or a dangling link"),
-                }),
+                Found::Problem(problem) if keep(&problem.rel) => problems.push(problem),
+                _ => {}
             }
+        }
+    });
+    let mut files = visited.into_inner().unwrap_or_default();
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    problems.sort();
+    (files, problems)
+}
+
+/// Walks `root` on one thread. Errors on individual entries become problems, not failures.
+pub fn walk(root: &Path) -> Walked {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut out = Walked::default();
+    for result in builder(root).sort_by_file_name(|a, b| a.cmp(b)).build() {
+        match examine(root, &canonical_root, result) {
+            Found::File(file) => out.files.push(file),
+            Found::Problem(problem) => out.problems.push(problem),
+            Found::Nothing => {}
         }
     }
     out.files.sort();

@@ -1,7 +1,7 @@
 //! CL901: when CI drives a Rollout, a bound Role in its namespace grants the verbs the
 //! plugin needs on `argoproj.io` `rollouts`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
 use canary_gen::located::Span;
 use k8s_openapi::api::rbac::v1::Role;
@@ -145,6 +145,14 @@ impl Rule for CiRbacRollouts {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let rollouts: Vec<&Document> = cx.repo.of_kind(Kind::Rollout).collect();
+        // Positions in `rollouts` by name, in order; and which are already driven.
+        let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, ro) in rollouts.iter().enumerate() {
+            if let Some(name) = ro.name.as_deref() {
+                by_name.entry(name).or_default().push(i);
+            }
+        }
+        let mut is_driven = vec![false; rollouts.len()];
         let mut driven: Vec<Driven> = Vec::new();
         for_each_job(cx, |doc, _, commands| {
             for command in commands {
@@ -155,13 +163,17 @@ impl Rule for CiRbacRollouts {
                     continue;
                 };
                 let ns = argo.call.namespace();
-                for (i, ro) in rollouts.iter().enumerate() {
-                    if ro.name.as_deref() != Some(word.text.as_str())
-                        || !namespaces_match(ns, ro.namespace.as_deref())
-                        || driven.iter().any(|d| d.rollout == i)
-                    {
+                let named = by_name
+                    .get(word.text.as_str())
+                    .map_or(&[][..], Vec::as_slice);
+                for &i in named {
+                    let Some(ro) = rollouts.get(i) else {
+                        continue;
+                    };
+                    if !namespaces_match(ns, ro.namespace.as_deref()) || is_driven[i] {
                         continue;
                     }
+                    is_driven[i] = true;
                     driven.push(Driven {
                         rollout: i,
                         file: cx.repo.file_of(doc).rel.clone(),
@@ -171,6 +183,18 @@ impl Rule for CiRbacRollouts {
                 }
             }
         });
+        // What each Role grants on rollouts (Roles that grant nothing there are left out).
+        let grants: Vec<(&Document, BTreeSet<String>, String)> = if driven.is_empty() {
+            Vec::new()
+        } else {
+            cx.repo
+                .of_kind(Kind::Role)
+                .filter_map(|doc| {
+                    let (verbs, pointer) = granted(as_role(doc)?);
+                    Some((doc, verbs, pointer?))
+                })
+                .collect()
+        };
         for d in driven {
             let Some(ro) = rollouts.get(d.rollout) else {
                 continue;
@@ -202,19 +226,12 @@ impl Rule for CiRbacRollouts {
             };
             // (doc, granted verbs, verbs pointer, bound)
             let mut candidates = Vec::new();
-            for role_doc in cx.repo.of_kind(Kind::Role) {
+            for (role_doc, verbs, pointer) in &grants {
                 if !namespaces_match(ns, role_doc.namespace.as_deref()) {
                     continue;
                 }
-                let Some(role) = as_role(role_doc) else {
-                    continue;
-                };
-                let (verbs, pointer) = granted(role);
-                let Some(pointer) = pointer else {
-                    continue;
-                };
                 let bound = role_doc.name.as_deref().is_some_and(is_bound);
-                candidates.push((role_doc, verbs, pointer, bound));
+                candidates.push((*role_doc, verbs, pointer.as_str(), bound));
             }
             let complete = |v: &BTreeSet<String>| REQUIRED.iter().all(|r| v.contains(*r));
             if candidates.iter().any(|(_, v, _, b)| *b && complete(v)) {

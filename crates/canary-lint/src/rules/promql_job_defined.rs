@@ -98,7 +98,8 @@ impl Rule for PromqlJobDefined {
                 }
                 let mut reported: Vec<String> = Vec::new();
                 for (query, usage) in resolutions {
-                    let Ok(selectors) = canary_gen::promql::selectors(&query) else {
+                    let parsed = cx.memo.promql_selectors(&query);
+                    let Ok(selectors) = &*parsed else {
                         continue;
                     };
                     for job in selectors.iter().filter_map(|s| s.job()) {
