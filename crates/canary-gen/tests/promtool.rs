@@ -253,3 +253,68 @@ fn promtool_fails_when_an_expectation_or_a_query_is_wrong() {
     let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
     assert!(ok, "restored files pass:\n{out}");
 }
+
+/// Odd but valid gate queries: the suite never panics, every gate is either covered or says
+/// why, the files pass their self-check, and promtool (when present) accepts and passes them.
+#[test]
+fn odd_queries_are_covered_or_explained_and_promtool_agrees() {
+    let queries = [
+        // A filter comparison keeps the metric name; count of an empty vector is empty.
+        (r#"count(up{job="{{args.job}}"} == 0)"#, true),
+        // Alternation and a label value that needs escaping.
+        (
+            r#"sum(rate(http_requests_total{job="{{args.job}}",code=~"5..|429",path="/a\"b"}[5m]))"#,
+            true,
+        ),
+        // A regex that matches the empty string adds no label.
+        (
+            r#"sum(increase(jobs_failed_total{job="{{args.job}}",queue=~".*"}[5m]))"#,
+            true,
+        ),
+        // Arithmetic with scalars and functions the evaluator models.
+        (
+            r#"clamp_min(1 - sum(rate(ok_total{job="{{args.job}}"}[5m])) / sum(rate(all_total{job="{{args.job}}"}[5m])), 0)"#,
+            true,
+        ),
+        // Outside the subset: named, not guessed.
+        (
+            r#"sum(rate(x_total{job="{{args.job}}"}[5m] offset 5m))"#,
+            false,
+        ),
+        (r#"sum(rate(x_total{job="{{args.job}}"}[90s]))"#, false),
+        (
+            r#"sum by (code) (rate(http_requests_total{job="{{args.job}}"}[5m]))"#,
+            true,
+        ),
+    ];
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bin = promtool();
+    for (i, (query, modelled)) in queries.iter().enumerate() {
+        let mut loaded = load(None);
+        loaded.spec.metrics.truncate(1);
+        if let Some(q) = loaded.spec.metrics[0].prometheus.as_mut() {
+            q.query = query.to_string();
+        }
+        validate(&loaded).unwrap_or_else(|e| panic!("{query}: {}", e.render(false)));
+        let suite = suite(&build(&loaded.spec));
+        let g = &suite.gates[0];
+        if *modelled {
+            assert_eq!(g.uncovered, None, "{query}");
+        } else {
+            assert!(
+                g.uncovered.is_some() && g.scenarios.is_empty(),
+                "{query}: {g:?}"
+            );
+        }
+        let files = render(&suite).unwrap_or_else(|e| panic!("{query}: {e}"));
+        let sub = dir.path().join(i.to_string());
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        write(&sub, &files);
+        if let Some(bin) = bin {
+            let (ok, out) = run(bin, &sub, &["check", "rules", RULES_FILE]);
+            assert!(ok, "{query}: check rules:\n{out}");
+            let (ok, out) = run(bin, &sub, &["test", "rules", TESTS_FILE]);
+            assert!(ok, "{query}: test rules:\n{out}");
+        }
+    }
+}

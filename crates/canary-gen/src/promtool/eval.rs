@@ -195,13 +195,27 @@ impl Evaluator<'_> {
             "abs" => Ok(map(self.vector_arg(call, 0)?, &f64::abs)),
             "ceil" => Ok(map(self.vector_arg(call, 0)?, &f64::ceil)),
             "floor" => Ok(map(self.vector_arg(call, 0)?, &f64::floor)),
+            // Go's math.Max/Min propagate NaN; Rust's f64::max/min drop it, so NaN is kept
+            // explicitly (promtool caught the difference: clamp_min(0/0, 0) is NaN).
             "clamp_min" => {
                 let min = self.scalar_arg(call, 1)?;
-                Ok(map(self.vector_arg(call, 0)?, &|v| v.max(min)))
+                Ok(map(self.vector_arg(call, 0)?, &|v| {
+                    if v.is_nan() || min.is_nan() {
+                        f64::NAN
+                    } else {
+                        v.max(min)
+                    }
+                }))
             }
             "clamp_max" => {
                 let max = self.scalar_arg(call, 1)?;
-                Ok(map(self.vector_arg(call, 0)?, &|v| v.min(max)))
+                Ok(map(self.vector_arg(call, 0)?, &|v| {
+                    if v.is_nan() || max.is_nan() {
+                        f64::NAN
+                    } else {
+                        v.min(max)
+                    }
+                }))
             }
             "vector" => Ok(Value::Vector(vec![(
                 Labels::new(),
@@ -515,6 +529,11 @@ mod tests {
             run("up > bool 1", std::slice::from_ref(&up)).unwrap(),
             Value::Vector(vec![(labels(&[("job", "a")]), 0.0)])
         );
-        assert!(run("histogram_quantile(0.9, up)", &[up]).is_err());
+        assert!(run("histogram_quantile(0.9, up)", std::slice::from_ref(&up)).is_err());
+        // NaN survives clamp_min as in Go's math.Max (Rust's f64::max would drop it).
+        let Value::Vector(v) = run("clamp_min(up / 0 * 0, 0)", &[up]).unwrap() else {
+            panic!("vector expected")
+        };
+        assert!(v[0].1.is_nan(), "{v:?}");
     }
 }

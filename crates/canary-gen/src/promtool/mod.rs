@@ -422,11 +422,13 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
             moving == 0 && t.fract() == 0.0 && pick.iter().all(|l| l.fract() == 0.0)
         }
         Outcome::Value(v) => (v - t).abs() > 1e-6 * t.abs().max(1.0),
-        _ => false,
+        Outcome::Empty | Outcome::NaN => false,
     };
 
     // Best healthy and failing points: a clear value, first in grid order among the liveliest.
-    let mut best: [Option<((usize, usize), Scenario)>; 2] = [None, None];
+    // (tier, counters moving, series non-zero) of the best point so far, per verdict.
+    type Score = (u8, usize, usize);
+    let mut best: [Option<(Score, Scenario)>; 2] = [None, None];
     let mut pick = vec![0.0; shapes.len()];
     for mut i in 0..grid {
         for (slot, l) in pick.iter_mut().zip(&levels).rev() {
@@ -441,9 +443,14 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         let Some(s) = run(series_for(&pick), "")? else {
             continue;
         };
-        if !clear(s.outcome, &pick, moving) {
-            continue;
-        }
+        // A clear value beats an empty or NaN result (which some gates pass on, e.g.
+        // `count(up == 0)` is empty when every instance is up); a value too close to the
+        // threshold is never used.
+        let tier = match s.outcome {
+            Outcome::Value(_) if clear(s.outcome, &pick, moving) => 1,
+            Outcome::Value(_) => continue,
+            Outcome::Empty | Outcome::NaN => 0,
+        };
         let slot = match s.verdict {
             Verdict::Successful => 0,
             Verdict::Failed => 1,
@@ -451,7 +458,7 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         };
         // Most counters moving, then most series non-zero: the liveliest point is the most
         // realistic picture of that verdict.
-        let score = (moving, pick.iter().filter(|v| **v != 0.0).count());
+        let score = (tier, moving, pick.iter().filter(|v| **v != 0.0).count());
         if best[slot].as_ref().is_none_or(|(m, _)| score > *m) {
             best[slot] = Some((score, s));
         }
