@@ -131,20 +131,20 @@ fn files_are_snapshotted() {
 fn unsupported_queries_are_reported_not_guessed() {
     let mut loaded = load(None);
     if let Some(q) = loaded.spec.metrics[0].prometheus.as_mut() {
-        q.query = "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job=\"{{args.job}}\"}[5m])))".into();
+        q.query = "stddev(rate(http_requests_total{job=\"{{args.job}}\"}[5m]))".into();
     }
     let suite = suite(&build(&loaded.spec));
     let g = &suite.gates[0];
     assert!(
         g.uncovered
             .as_deref()
-            .is_some_and(|w| w.contains("histogram_quantile")),
+            .is_some_and(|w| w.contains("the aggregation stddev")),
         "{g:?}"
     );
     assert!(g.scenarios.is_empty());
     let files = render(&suite).expect("renders");
     let rules = &files[0].contents;
-    assert!(rules.contains("histogram_quantile"), "{rules}");
+    assert!(rules.contains("stddev"), "{rules}");
     assert!(files[1].contents.contains("Gates without behaviour tests"));
 }
 
@@ -286,6 +286,11 @@ fn odd_queries_are_covered_or_explained_and_promtool_agrees() {
             r#"sum by (code) (rate(http_requests_total{job="{{args.job}}"}[5m]))"#,
             true,
         ),
+        // A classic histogram: buckets are synthesised around the threshold.
+        (
+            r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}"}[5m])))"#,
+            true,
+        ),
     ];
     let dir = tempfile::tempdir().expect("tempdir");
     let bin = promtool();
@@ -316,5 +321,49 @@ fn odd_queries_are_covered_or_explained_and_promtool_agrees() {
             let (ok, out) = run(bin, &sub, &["test", "rules", TESTS_FILE]);
             assert!(ok, "{query}: test rules:\n{out}");
         }
+    }
+}
+
+/// A p99 latency gate on a classic histogram: observations below the threshold pass, above it
+/// fail, no observations give NaN (0/0 in the quantile), no buckets an empty result.
+#[test]
+fn latency_histogram_gate() {
+    let mut loaded = load(None);
+    loaded.spec.metrics.truncate(1);
+    let m = &mut loaded.spec.metrics[0];
+    m.max = Some(0.5);
+    if let Some(q) = m.prometheus.as_mut() {
+        q.query = r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}"}[5m])))"#.into();
+    }
+    validate(&loaded).expect("validates");
+    let suite = suite(&build(&loaded.spec));
+    let g = &suite.gates[0];
+    assert_eq!(g.uncovered, None);
+    let value = |name: &str| match outcome(g, name) {
+        (Outcome::Value(v), _) => v,
+        other => panic!("{name}: {other:?}"),
+    };
+    assert!(value("healthy") < 0.5 && value("failing") > 0.5);
+    assert_eq!(
+        outcome(g, "zero traffic"),
+        (Outcome::NaN, Verdict::Successful)
+    );
+    assert_eq!(
+        outcome(g, "no series"),
+        (Outcome::Empty, Verdict::Successful)
+    );
+    let healthy = g.scenario("healthy").expect("healthy");
+    assert!(
+        healthy
+            .series
+            .iter()
+            .any(|s| s.labels.get("le").map(String::as_str) == Some("+Inf")),
+        "buckets end with +Inf: {healthy:?}"
+    );
+    if let Some(bin) = promtool() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        write(dir.path(), &render(&suite).expect("renders"));
+        let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+        assert!(ok, "{out}");
     }
 }

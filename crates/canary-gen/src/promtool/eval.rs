@@ -27,6 +27,9 @@ pub enum Kind {
     Counter,
     /// Stays at the level.
     Gauge,
+    /// A classic histogram read by `histogram_quantile`: expanded into cumulative `le` bucket
+    /// counters before evaluation (see `promtool::expand`); never evaluated as such.
+    Histogram,
 }
 
 /// One synthetic input series.
@@ -120,6 +123,7 @@ impl Evaluator<'_> {
                 let v = match s.kind {
                     Kind::Counter => s.level * self.minutes,
                     Kind::Gauge => s.level,
+                    Kind::Histogram => return Err("an unexpanded histogram".into()),
                 };
                 out.push((s.labels.clone(), v));
             }
@@ -224,6 +228,24 @@ impl Evaluator<'_> {
             "scalar" => {
                 let v = self.vector_arg(call, 0)?;
                 Ok(Value::Scalar(if v.len() == 1 { v[0].1 } else { f64::NAN }))
+            }
+            "histogram_quantile" => {
+                let q = self.scalar_arg(call, 0)?;
+                let mut groups: BTreeMap<Labels, Vec<(f64, f64)>> = BTreeMap::new();
+                for (mut labels, v) in self.vector_arg(call, 1)? {
+                    // funcHistogramQuantile skips samples without a parsable `le`.
+                    let Some(bound) = labels.remove("le").and_then(|le| parse_le(&le)) else {
+                        continue;
+                    };
+                    labels.remove("__name__");
+                    groups.entry(labels).or_default().push((bound, v));
+                }
+                Ok(Value::Vector(
+                    groups
+                        .into_iter()
+                        .map(|(labels, buckets)| (labels, bucket_quantile(q, buckets)))
+                        .collect(),
+                ))
             }
             "absent" => {
                 if !self.vector_arg(call, 0)?.is_empty() {
@@ -412,6 +434,75 @@ impl Evaluator<'_> {
     }
 }
 
+/// An `le` label value as Go's ParseFloat reads it (`+Inf` included).
+fn parse_le(text: &str) -> Option<f64> {
+    match text {
+        "+Inf" | "Inf" | "inf" | "+inf" => Some(f64::INFINITY),
+        _ => text.parse().ok(),
+    }
+}
+
+/// `bucketQuantile` of Prometheus 2.x (`promql/quantile.go`): sort by upper bound, require a
+/// `+Inf` bucket, merge equal bounds, force monotonic counts, find the bucket holding the rank
+/// and interpolate linearly inside it (0 as the lower bound of the first bucket); a rank in
+/// the `+Inf` bucket returns the largest finite bound.
+fn bucket_quantile(q: f64, mut buckets: Vec<(f64, f64)>) -> f64 {
+    if q.is_nan() {
+        return f64::NAN;
+    }
+    if q < 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if q > 1.0 {
+        return f64::INFINITY;
+    }
+    buckets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if !buckets
+        .last()
+        .is_some_and(|b| b.0.is_infinite() && b.0 > 0.0)
+    {
+        return f64::NAN;
+    }
+    let mut merged: Vec<(f64, f64)> = Vec::with_capacity(buckets.len());
+    for (bound, count) in buckets {
+        match merged.last_mut() {
+            Some(last) if last.0 == bound => last.1 += count,
+            _ => merged.push((bound, count)),
+        }
+    }
+    for i in 1..merged.len() {
+        if merged[i].1 < merged[i - 1].1 {
+            merged[i].1 = merged[i - 1].1;
+        }
+    }
+    let n = merged.len();
+    if n < 2 {
+        return f64::NAN;
+    }
+    let observations = merged[n - 1].1;
+    if observations == 0.0 || observations.is_nan() {
+        return f64::NAN;
+    }
+    let mut rank = q * observations;
+    let b = merged[..n - 1]
+        .iter()
+        .position(|x| x.1 >= rank)
+        .unwrap_or(n - 1);
+    if b == n - 1 {
+        return merged[n - 2].0;
+    }
+    if b == 0 && merged[0].0 <= 0.0 {
+        return merged[0].0;
+    }
+    let (mut start, end, mut count) = (0.0, merged[b].0, merged[b].1);
+    if b > 0 {
+        start = merged[b - 1].0;
+        count -= merged[b - 1].1;
+        rank -= merged[b - 1].1;
+    }
+    start + (end - start) * (rank / count)
+}
+
 fn vector_scalar(
     op: &str,
     samples: Vec<(Labels, f64)>,
@@ -529,7 +620,7 @@ mod tests {
             run("up > bool 1", std::slice::from_ref(&up)).unwrap(),
             Value::Vector(vec![(labels(&[("job", "a")]), 0.0)])
         );
-        assert!(run("histogram_quantile(0.9, up)", std::slice::from_ref(&up)).is_err());
+        assert!(run("stddev(up)", std::slice::from_ref(&up)).is_err());
         // NaN survives clamp_min as in Go's math.Max (Rust's f64::max would drop it).
         let Value::Vector(v) = run("clamp_min(up / 0 * 0, 0)", &[up]).unwrap() else {
             panic!("vector expected")

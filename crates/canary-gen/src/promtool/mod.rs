@@ -245,6 +245,19 @@ fn add(out: &mut Vec<(Labels, Kind)>, vs: &VectorSelector, kind: Kind) -> Result
 
 /// The series the query's selectors read, with their kind, and the longest range in minutes.
 fn collect(expr: &Expr, out: &mut Vec<(Labels, Kind)>, longest: &mut u64) -> Result<(), String> {
+    collect_in(expr, out, longest, false)
+}
+
+/// `hist`: inside the vector argument of `histogram_quantile`, where counters are buckets.
+fn collect_in(
+    expr: &Expr,
+    out: &mut Vec<(Labels, Kind)>,
+    longest: &mut u64,
+    hist: bool,
+) -> Result<(), String> {
+    let collect = |e: &Expr, out: &mut Vec<(Labels, Kind)>, longest: &mut u64| {
+        collect_in(e, out, longest, hist)
+    };
     match expr {
         Expr::VectorSelector(vs) => add(out, vs, Kind::Gauge),
         Expr::MatrixSelector(_) => Err("a range vector outside a function".into()),
@@ -255,13 +268,18 @@ fn collect(expr: &Expr, out: &mut Vec<(Labels, Kind)>, longest: &mut u64) -> Res
                 | "max_over_time" | "last_over_time" => Some(Kind::Gauge),
                 _ => None,
             };
+            let hist_args = call.func.name == "histogram_quantile";
             for arg in &call.args.args {
                 match (arg.as_ref(), kind) {
                     (Expr::MatrixSelector(ms), Some(kind)) => {
                         *longest = (*longest).max(ms.range.as_secs().div_ceil(60));
+                        let kind = match kind {
+                            Kind::Counter if hist => Kind::Histogram,
+                            k => k,
+                        };
                         add(out, &ms.vs, kind)?;
                     }
-                    (other, _) => collect(other, out, longest)?,
+                    (other, _) => collect_in(other, out, longest, hist || hist_args)?,
                 }
             }
             Ok(())
@@ -358,6 +376,54 @@ fn plan_gate(
     gate
 }
 
+/// Observations per minute a synthetic histogram receives.
+const HISTOGRAM_RATE: f64 = 10.0;
+
+/// Bucket bounds of a synthetic histogram around the threshold (a latency gate's `max`), so
+/// traffic can sit clearly below or above it; `+Inf` last, as Prometheus requires.
+fn histogram_bounds(t: f64) -> Vec<f64> {
+    let mut b: Vec<f64> = if t > 0.0 && t.is_finite() {
+        vec![t / 4.0, t / 2.0, t, t * 2.0, t * 4.0]
+    } else {
+        vec![0.1, 1.0, 10.0]
+    };
+    b.push(f64::INFINITY);
+    b
+}
+
+/// The series of one grid point: a histogram shape at level `k > 0` puts all its traffic in
+/// bucket `k - 1` (cumulative `le` counters: the buckets from there up grow, the ones below
+/// stay at 0); level 0 is a histogram with no traffic.
+fn expand(shapes: &[(Labels, Kind)], pick: &[f64], bounds: &[f64]) -> Vec<Series> {
+    let mut out = Vec::new();
+    for ((labels, kind), level) in shapes.iter().zip(pick) {
+        if *kind != Kind::Histogram {
+            out.push(Series {
+                labels: labels.clone(),
+                kind: *kind,
+                level: *level,
+            });
+            continue;
+        }
+        for (j, bound) in bounds.iter().enumerate() {
+            let mut bucket = labels.clone();
+            let le = if bound.is_infinite() {
+                "+Inf".to_string()
+            } else {
+                number(*bound)
+            };
+            bucket.insert("le".into(), le);
+            let filled = *level > 0.0 && (j as f64) >= *level - 1.0;
+            out.push(Series {
+                labels: bucket,
+                kind: Kind::Counter,
+                level: if filled { HISTOGRAM_RATE } else { 0.0 },
+            });
+        }
+    }
+    out
+}
+
 fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
     let expr = promql_parser::parser::parse(&gate.query)?;
     let mut shapes = Vec::new();
@@ -375,11 +441,14 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         .collect();
     gauge_levels.sort_by(f64::total_cmp);
     gauge_levels.dedup();
+    let bounds = histogram_bounds(t);
+    let histogram_levels: Vec<f64> = (0..=bounds.len()).map(|k| k as f64).collect();
     let levels: Vec<&[f64]> = shapes
         .iter()
         .map(|(_, kind)| match kind {
             Kind::Counter => &COUNTER_LEVELS[..],
             Kind::Gauge => gauge_levels.as_slice(),
+            Kind::Histogram => histogram_levels.as_slice(),
         })
         .collect();
     let grid = levels
@@ -388,17 +457,7 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         .filter(|n| *n <= MAX_GRID)
         .ok_or("too many distinct series to search")?;
 
-    let series_for = |pick: &[f64]| -> Vec<Series> {
-        shapes
-            .iter()
-            .zip(pick)
-            .map(|((labels, kind), level)| Series {
-                labels: labels.clone(),
-                kind: *kind,
-                level: *level,
-            })
-            .collect()
-    };
+    let series_for = |pick: &[f64]| -> Vec<Series> { expand(&shapes, pick, &bounds) };
     let run = |series: Vec<Series>, name: &'static str| -> Result<Option<Scenario>, String> {
         let value = eval::eval(&expr, &series, minutes)?;
         let Some((outcome, labels)) = outcome_of(&value) else {
@@ -428,7 +487,7 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
     // Best healthy and failing points: a clear value, first in grid order among the liveliest.
     // (tier, counters moving, series non-zero) of the best point so far, per verdict.
     type Score = (u8, usize, usize);
-    let mut best: [Option<(Score, Scenario)>; 2] = [None, None];
+    let mut best: [Option<(Score, Scenario, Vec<f64>)>; 2] = [None, None];
     let mut pick = vec![0.0; shapes.len()];
     for mut i in 0..grid {
         for (slot, l) in pick.iter_mut().zip(&levels).rev() {
@@ -438,7 +497,7 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         let moving = shapes
             .iter()
             .zip(&pick)
-            .filter(|((_, k), v)| *k == Kind::Counter && **v != 0.0)
+            .filter(|((_, k), v)| *k != Kind::Gauge && **v != 0.0)
             .count();
         let Some(s) = run(series_for(&pick), "")? else {
             continue;
@@ -459,24 +518,25 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
         // Most counters moving, then most series non-zero: the liveliest point is the most
         // realistic picture of that verdict.
         let score = (tier, moving, pick.iter().filter(|v| **v != 0.0).count());
-        if best[slot].as_ref().is_none_or(|(m, _)| score > *m) {
-            best[slot] = Some((score, s));
+        if best[slot].as_ref().is_none_or(|(m, _, _)| score > *m) {
+            best[slot] = Some((score, s, pick.clone()));
         }
     }
     let [healthy, failing] = best;
-    let healthy = healthy.map(|(_, s)| Scenario {
-        name: "healthy",
-        ..s
-    });
-    let failing = failing.map(|(_, s)| Scenario {
-        name: "failing",
-        ..s
-    });
+    // The gauges of the zero-traffic picture keep the values of the healthy (else failing) point.
     let base: Vec<f64> = healthy
         .as_ref()
         .or(failing.as_ref())
-        .map(|s| s.series.iter().map(|s| s.level).collect())
+        .map(|(_, _, pick)| pick.clone())
         .unwrap_or_else(|| vec![1.0; shapes.len()]);
+    let healthy = healthy.map(|(_, s, _)| Scenario {
+        name: "healthy",
+        ..s
+    });
+    let failing = failing.map(|(_, s, _)| Scenario {
+        name: "failing",
+        ..s
+    });
     let mut missing = Vec::new();
     if healthy.is_none() {
         missing.push("no grid point passes the condition");
@@ -486,11 +546,11 @@ fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
     }
     gate.scenarios.extend(healthy);
     gate.scenarios.extend(failing);
-    if shapes.iter().any(|(_, k)| *k == Kind::Counter) {
+    if shapes.iter().any(|(_, k)| *k != Kind::Gauge) {
         let idle: Vec<f64> = shapes
             .iter()
             .zip(&base)
-            .map(|((_, k), v)| if *k == Kind::Counter { 0.0 } else { *v })
+            .map(|((_, k), v)| if *k == Kind::Gauge { *v } else { 0.0 })
             .collect();
         gate.scenarios
             .extend(run(series_for(&idle), "zero traffic")?);
@@ -604,7 +664,7 @@ fn input_series(series: &[Series], n: u64) -> Vec<Value> {
         .iter()
         .map(|series| {
             let values = match series.kind {
-                Kind::Counter => format!("0+{}x{n}", number(series.level)),
+                Kind::Counter | Kind::Histogram => format!("0+{}x{n}", number(series.level)),
                 Kind::Gauge => format!("{}+0x{n}", number(series.level)),
             };
             json!({"series": series_text(&series.labels), "values": values})
@@ -614,14 +674,39 @@ fn input_series(series: &[Series], n: u64) -> Vec<Value> {
 
 fn describe_inputs(series: &[Series]) -> String {
     if series.is_empty() {
-        "no input series".to_string()
-    } else {
-        series
-            .iter()
-            .map(describe_series)
-            .collect::<Vec<_>>()
-            .join(", ")
+        return "no input series".to_string();
     }
+    // Histogram buckets are told as one histogram: where its observations fall.
+    let mut parts: Vec<String> = Vec::new();
+    let mut histograms: Vec<(Labels, Option<(String, f64)>)> = Vec::new();
+    for s in series {
+        let Some(le) = s.labels.get("le") else {
+            parts.push(describe_series(s));
+            continue;
+        };
+        let mut base = s.labels.clone();
+        base.remove("le");
+        let first = (s.level != 0.0).then(|| (le.clone(), s.level));
+        match histograms.iter_mut().find(|(l, _)| *l == base) {
+            Some((_, seen)) => {
+                if seen.is_none() {
+                    *seen = first;
+                }
+            }
+            None => histograms.push((base, first)),
+        }
+    }
+    for (labels, first) in histograms {
+        parts.push(match first {
+            Some((le, rate)) => format!(
+                "{} +{}/min observations, all in the le=\"{le}\" bucket",
+                series_text(&labels),
+                number(rate)
+            ),
+            None => format!("{} buckets, no observations", series_text(&labels)),
+        });
+    }
+    parts.join(", ")
 }
 
 fn alert_groups(case: &AlertCase, rule: &Rule) -> Vec<(Value, String)> {
@@ -665,7 +750,9 @@ fn minutes_text(m: u64) -> String {
 
 fn describe_series(s: &Series) -> String {
     match s.kind {
-        Kind::Counter => format!("{} +{}/min", series_text(&s.labels), number(s.level)),
+        Kind::Counter | Kind::Histogram => {
+            format!("{} +{}/min", series_text(&s.labels), number(s.level))
+        }
         Kind::Gauge => format!("{} = {}", series_text(&s.labels), number(s.level)),
     }
 }
