@@ -201,23 +201,18 @@ impl Evaluator<'_> {
             "floor" => Ok(map(self.vector_arg(call, 0)?, &f64::floor)),
             // Go's math.Max/Min propagate NaN; Rust's f64::max/min drop it, so NaN is kept
             // explicitly (promtool caught the difference: clamp_min(0/0, 0) is NaN).
-            "clamp_min" => {
-                let min = self.scalar_arg(call, 1)?;
+            "clamp_min" | "clamp_max" => {
+                let bound = self.scalar_arg(call, 1)?;
+                let clamp = if name == "clamp_min" {
+                    f64::max
+                } else {
+                    f64::min
+                };
                 Ok(map(self.vector_arg(call, 0)?, &|v| {
-                    if v.is_nan() || min.is_nan() {
+                    if v.is_nan() || bound.is_nan() {
                         f64::NAN
                     } else {
-                        v.max(min)
-                    }
-                }))
-            }
-            "clamp_max" => {
-                let max = self.scalar_arg(call, 1)?;
-                Ok(map(self.vector_arg(call, 0)?, &|v| {
-                    if v.is_nan() || max.is_nan() {
-                        f64::NAN
-                    } else {
-                        v.min(max)
+                        clamp(v, bound)
                     }
                 }))
             }
