@@ -26,7 +26,7 @@ fn render_to_stdout_is_one_manifest_stream() {
     let docs = canary_gen::located::load_str(&stdout, Default::default()).expect("stdout parses");
     let kinds: Vec<&str> = docs
         .iter()
-        .filter_map(|d| d.value["kind"].as_str())
+        .filter_map(|d| d.value()["kind"].as_str())
         .collect();
     assert_eq!(
         kinds,
@@ -175,7 +175,7 @@ fn schema_is_json_schema_that_accepts_the_default() {
     let spec =
         canary_gen::located::load_str(canary_gen::spec::DEFAULT_SPEC_TEXT, Default::default())
             .unwrap();
-    assert!(validator.is_valid(&spec[0].value));
+    assert!(validator.is_valid(spec[0].value()));
     assert!(!validator.is_valid(&serde_json::json!({"app": 1})));
 }
 

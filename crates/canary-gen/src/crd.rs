@@ -175,7 +175,7 @@ impl CrdSchemas {
                 message: e.message.clone(),
             })?;
             for (index, doc) in docs.iter().enumerate() {
-                for (api_version, kind, openapi) in crd_versions(path, index + 1, &doc.value)? {
+                for (api_version, kind, openapi) in crd_versions(path, index + 1, doc.value())? {
                     let schema = strict_root(openapi);
                     let key = (api_version, kind);
                     if let Some(existing) = entries.get(&key) {

@@ -297,7 +297,7 @@ pub fn check_yaml(path: &str, text: &str, expected: &[Value]) -> Result<(), Rend
     };
     let docs = load_str(text, Limits::default())
         .map_err(|e| fail(format!("does not parse: {e} at {}", e.span.start)))?;
-    let docs: Vec<_> = docs.into_iter().filter(|d| !d.value.is_null()).collect();
+    let docs: Vec<_> = docs.into_iter().filter(|d| !d.is_null()).collect();
     if docs.len() != expected.len() {
         return Err(fail(format!(
             "{} documents written, {} expected",
@@ -306,7 +306,7 @@ pub fn check_yaml(path: &str, text: &str, expected: &[Value]) -> Result<(), Rend
         )));
     }
     for (doc, want) in docs.iter().zip(expected) {
-        if let Some(d) = first_difference("", want, &doc.value) {
+        if let Some(d) = first_difference("", want, doc.value()) {
             return Err(fail(d));
         }
         if let Some((pointer, span)) = doc.ambiguous_scalars.first() {

@@ -101,10 +101,10 @@ fn generated_manifests_pass_strict_validation() {
                 let docs = load_str(&file.contents, Limits::default())
                     .unwrap_or_else(|e| panic!("{}: {e}", file.path));
                 for doc in docs {
-                    let Some(violations) = schemas.validate(&doc.value) else {
+                    let Some(violations) = schemas.validate(doc.value()) else {
                         continue;
                     };
-                    let kind = doc.value["kind"].as_str().unwrap_or("").to_string();
+                    let kind = doc.value()["kind"].as_str().unwrap_or("").to_string();
                     assert!(
                         violations.is_empty(),
                         "{provider:?}/{routing:?} {} ({kind}) breaks the CRD schema:\n{}",
@@ -146,7 +146,7 @@ spec:
 fn misspelled_step_field_points_at_its_key() {
     let Some(schemas) = argo() else { return };
     let doc = one_doc(MISSPELLED);
-    let violations = schemas.validate(&doc.value).expect("Rollout has a schema");
+    let violations = schemas.validate(doc.value()).expect("Rollout has a schema");
     assert_eq!(violations.len(), 1, "{}", show(&violations));
     let v = &violations[0];
     assert_eq!(v.pointer, "/spec/strategy/canary/steps/0/setWieght");
@@ -180,7 +180,7 @@ spec:
           example/router: {whatever: yes}
 ";
     let doc = one_doc(text);
-    let violations = schemas.validate(&doc.value).expect("Rollout has a schema");
+    let violations = schemas.validate(doc.value()).expect("Rollout has a schema");
     assert!(violations.is_empty(), "{}", show(&violations));
 
     // The same open node's siblings stay closed, and int-or-string still rejects other types.
@@ -191,7 +191,7 @@ spec:
         )
         .replace("duration: 10}", "duration: true}");
     let doc = one_doc(&bad);
-    let violations = schemas.validate(&doc.value).expect("Rollout has a schema");
+    let violations = schemas.validate(doc.value()).expect("Rollout has a schema");
     let pointers: Vec<(&str, bool)> = violations
         .iter()
         .map(|v| (v.pointer.as_str(), v.unknown_field))
@@ -214,7 +214,7 @@ fn types_and_unknown_kinds() {
     let doc = one_doc(
         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nspec:\n  replicas: \"2\"\n  stauts: {}\n",
     );
-    let violations = schemas.validate(&doc.value).expect("Rollout has a schema");
+    let violations = schemas.validate(doc.value()).expect("Rollout has a schema");
     assert_eq!(violations.len(), 2, "{}", show(&violations));
     assert_eq!(violations[0].pointer, "/spec/replicas");
     assert!(!violations[0].unknown_field);

@@ -157,7 +157,7 @@ proptest! {
             let ours: Vec<serde_json::Value> = canary_gen::located::load_str(&f.contents, Default::default())
                 .map_err(|e| TestCaseError::fail(format!("{}: {e}", f.path)))?
                 .into_iter()
-                .map(|d| d.value)
+                .map(|d| d.value().clone())
                 .collect();
             let theirs: Vec<serde_json::Value> = serde_saphyr::from_multiple(&f.contents)
                 .map_err(|e| TestCaseError::fail(format!("serde-saphyr cannot read {}: {e}", f.path)))?;
@@ -283,7 +283,7 @@ fn pyyaml_reads_the_same_values() {
             canary_gen::located::load_str(&contents, Default::default())
                 .unwrap()
                 .into_iter()
-                .map(|d| d.value)
+                .map(|d| d.value().clone())
                 .collect();
         let mut ours = serde_json::Value::Array(ours);
         // GitHub's `on:` key is the one place YAML 1.1 differs by design (PyYAML reads True);

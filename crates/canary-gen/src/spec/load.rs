@@ -125,7 +125,7 @@ fn load<T: Send>(
             ),
         }])
     })?;
-    docs.retain(|d| !d.value.is_null());
+    docs.retain(|d| !d.is_null());
     if docs.len() != 1 {
         return Err(fail(vec![Located {
             span: Span::file_start(),
@@ -136,7 +136,7 @@ fn load<T: Send>(
     let doc = docs.remove(0);
     let (mut problems, typed) = std::thread::scope(|scope| {
         let schema = check_schema.then(|| scope.spawn(|| schema_problems(&doc)));
-        let typed = match serde_path_to_error::deserialize::<_, CanarySpec>(&doc.value) {
+        let typed = match serde_path_to_error::deserialize::<_, CanarySpec>(doc.deserializer()) {
             Ok(spec) => {
                 let loaded = LoadedSpec {
                     spec,
@@ -199,7 +199,7 @@ fn schema_problems(doc: &LocatedDoc) -> Vec<Located> {
         }
     };
     let mut problems = Vec::new();
-    for error in validator.iter_errors(&doc.value) {
+    for error in validator.iter_errors(doc.value()) {
         let pointer = error.instance_path().as_str().to_string();
         let (span, help) = match error.kind() {
             jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {

@@ -8,6 +8,7 @@
 //! template are followed too. Namespace matching is the repo index's (an object without
 //! `metadata.namespace` matches any namespace).
 
+use canary_gen::located::NodeRef;
 use std::collections::BTreeSet;
 
 use canary_gen::model::AnalysisTemplate;
@@ -268,25 +269,21 @@ pub fn escape_pointer(segment: &str) -> String {
 
 /// Every string in `value` (object values and array items, recursively) with its JSON
 /// Pointer below `prefix`.
-pub fn strings_in<'v>(value: &'v Value, prefix: &str) -> Vec<(String, &'v str)> {
+pub fn strings_in<'v>(value: NodeRef<'v>, prefix: &str) -> Vec<(String, &'v str)> {
     let mut out = Vec::new();
-    let mut stack: Vec<(String, &'v Value)> = vec![(prefix.to_string(), value)];
+    let mut stack: Vec<(String, NodeRef<'v>)> = vec![(prefix.to_string(), value)];
     while let Some((pointer, v)) = stack.pop() {
-        match v {
-            Value::String(s) => out.push((pointer, s.as_str())),
-            Value::Array(items) => {
-                for (i, item) in items.iter().enumerate().rev() {
-                    stack.push((format!("{pointer}/{i}"), item));
-                }
-            }
-            Value::Object(map) => {
-                let mut entries: Vec<_> = map.iter().collect();
-                entries.reverse();
-                for (k, item) in entries {
-                    stack.push((format!("{pointer}/{}", escape_pointer(k)), item));
-                }
-            }
-            _ => {}
+        if let Some(s) = v.as_str() {
+            out.push((pointer, s));
+            continue;
+        }
+        let children: Vec<NodeRef<'v>> = v.children().collect();
+        for (i, item) in children.into_iter().enumerate().rev() {
+            let segment = match item.key() {
+                Some(k) => escape_pointer(k),
+                None => i.to_string(),
+            };
+            stack.push((format!("{pointer}/{segment}"), item));
         }
     }
     out
@@ -358,8 +355,12 @@ mod tests {
 
     #[test]
     fn walks_strings_in_order_with_pointers() {
-        let v = json!({"a": "x", "b": [{"c/d": "y"}, 3], "e": "z"});
-        let got = strings_in(&v, "/m");
+        let docs = canary_gen::located::load_str(
+            r#"{"a": "x", "b": [{"c/d": "y"}, 3], "e": "z"}"#,
+            Default::default(),
+        )
+        .unwrap();
+        let got = strings_in(docs[0].root().unwrap(), "/m");
         let got: Vec<(&str, &str)> = got.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, [("/m/a", "x"), ("/m/b/0/c~1d", "y"), ("/m/e", "z")]);
     }

@@ -183,7 +183,7 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         }
     }
     for doc in repo.of_kind(Kind::ServiceMonitor) {
-        let value = &repo.located(doc).value;
+        let value = repo.located(doc).value();
         let spec = value.get("spec").unwrap_or(&Value::Null);
         let wanted = match_labels(spec.get("selector"));
         let job_label = spec.get("jobLabel").and_then(Value::as_str);
@@ -212,7 +212,7 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         known.exact.extend(relabeled);
     }
     for doc in repo.of_kind(Kind::PodMonitor) {
-        let value = &repo.located(doc).value;
+        let value = repo.located(doc).value();
         let spec = value.get("spec").unwrap_or(&Value::Null);
         let relabeled = relabeled_jobs(spec);
         match spec.get("jobLabel").and_then(Value::as_str) {
@@ -249,7 +249,7 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         known.exact.extend(relabeled);
     }
     for doc in repo.of_kind(Kind::ScrapeConfig) {
-        let value = &repo.located(doc).value;
+        let value = repo.located(doc).value();
         for sc in value
             .get("scrape_configs")
             .and_then(Value::as_array)

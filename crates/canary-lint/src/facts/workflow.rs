@@ -560,7 +560,7 @@ impl CiCommand<'_> {
 /// Calls `f` for every job of every workflow document, with the commands of its steps.
 pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[CiCommand<'_>])) {
     for doc in cx.repo.of_kind(crate::repo::Kind::Workflow) {
-        let value = &cx.repo.located(doc).value;
+        let value = cx.repo.located(doc).value();
         for job in jobs(value) {
             let scripts: Vec<(usize, std::sync::Arc<Vec<Vec<Word>>>)> = job
                 .steps

@@ -1,13 +1,12 @@
 //! What each document is: a Kubernetes object by `apiVersion`/`kind`, a GitHub workflow by
 //! its path, a New Relic file or a Prometheus config by its shape.
 
-use canary_gen::located::LocatedDoc;
+use canary_gen::located::{LocatedDoc, NodeRef};
 use canary_gen::model::{
     AnalysisTemplate, Dashboard, Deployment, Ingress, Monitor, NrqlCondition, PrometheusRule, Role,
     RoleBinding, Rollout, Service, ServiceAccount,
 };
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 
 use super::input_rules::InvalidObject;
 use crate::diagnostic::Diagnostic;
@@ -124,8 +123,8 @@ pub fn is_workflow_path(rel: &str) -> bool {
     parts.len() >= 3 && parts[parts.len() - 2] == "workflows" && parts[parts.len() - 3] == ".github"
 }
 
-fn str_at<'a>(v: &'a Value, pointer: &str) -> Option<&'a str> {
-    v.pointer(pointer).and_then(Value::as_str)
+fn str_at<'a>(v: NodeRef<'a>, pointer: &str) -> Option<&'a str> {
+    v.pointer(pointer)?.as_str()
 }
 
 fn kubernetes_kind(api_version: &str, kind: &str) -> Option<Kind> {
@@ -147,24 +146,18 @@ fn kubernetes_kind(api_version: &str, kind: &str) -> Option<Kind> {
     })
 }
 
-fn shape_kind(v: &Value) -> Option<Kind> {
-    let obj = v.as_object()?;
+fn shape_kind(v: NodeRef<'_>) -> Option<Kind> {
     let has_query = v.pointer("/nrql/query").is_some_and(|q| !q.is_null());
-    if has_query && (obj.contains_key("terms") || obj.contains_key("signal")) {
+    if has_query && (v.get("terms").is_some() || v.get("signal").is_some()) {
         return Some(Kind::NrqlCondition);
     }
-    let dashboard = obj
-        .get("pages")
-        .and_then(Value::as_array)
-        .is_some_and(|pages| {
-            pages
-                .iter()
-                .any(|p| p.as_object().is_some_and(|p| p.contains_key("widgets")))
-        });
+    let dashboard = v.get("pages").is_some_and(|pages| {
+        pages.is_array() && pages.children().any(|p| p.get("widgets").is_some())
+    });
     if dashboard {
         return Some(Kind::Dashboard);
     }
-    if obj.contains_key("scrape_configs") {
+    if v.get("scrape_configs").is_some() {
         return Some(Kind::ScrapeConfig);
     }
     None
@@ -173,7 +166,7 @@ fn shape_kind(v: &Value) -> Option<Kind> {
 /// Recognises one document of the file `rel`. `None`: not something the linter reads.
 /// A diagnostic comes back when the document is recognised but does not fit its kind.
 pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<Diagnostic>)> {
-    let v = &doc.value;
+    let v = doc.root()?;
     if !v.is_object() {
         return None;
     }
@@ -259,10 +252,10 @@ impl Mismatch {
 fn typed<T: DeserializeOwned>(doc: &LocatedDoc) -> Result<Box<T>, Mismatch> {
     // Most documents fit: deserialize without tracking the path, and only run the tracking
     // deserializer (same input, so the same error) to say where a document does not fit.
-    if let Ok(object) = T::deserialize(&doc.value) {
+    if let Ok(object) = T::deserialize(doc.deserializer()) {
         return Ok(Box::new(object));
     }
-    serde_path_to_error::deserialize::<_, T>(&doc.value)
+    serde_path_to_error::deserialize::<_, T>(doc.deserializer())
         .map(Box::new)
         .map_err(|err| {
             let mut pointer = String::new();

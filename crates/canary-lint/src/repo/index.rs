@@ -184,7 +184,7 @@ impl Repo {
     pub fn document_count(&self) -> usize {
         self.files
             .iter()
-            .map(|f| f.docs.iter().filter(|d| !d.value.is_null()).count())
+            .map(|f| f.docs.iter().filter(|d| !d.is_null()).count())
             .sum()
     }
 }

@@ -72,11 +72,11 @@ impl Rule for AnalysisPlaceholdersDeclared {
                 .flatten()
                 .map(|a| a.name.as_str())
                 .collect();
-            let raw = &cx.repo.located(doc).value;
+            let raw = cx.repo.located(doc);
             let name = doc.name.as_deref().unwrap_or("(unnamed)");
             for (m, metric) in template.spec.metrics.iter().enumerate() {
                 let prefix = format!("/spec/metrics/{m}");
-                let Some(value) = raw.pointer(&prefix) else {
+                let Some(value) = raw.at(&prefix) else {
                     continue;
                 };
                 for (pointer, text) in strings_in(value, &prefix) {

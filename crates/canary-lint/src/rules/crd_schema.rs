@@ -59,7 +59,7 @@ impl Rule for CrdSchema {
         };
         for doc in &cx.repo.documents {
             let located = cx.repo.located(doc);
-            let Some(violations) = schemas.validate(&located.value) else {
+            let Some(violations) = schemas.validate(located.value()) else {
                 continue;
             };
             for v in violations {

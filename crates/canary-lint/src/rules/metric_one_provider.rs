@@ -1,6 +1,6 @@
 //! CL505: each metric sets exactly one provider.
 
-use serde_json::Value;
+use canary_gen::located::NodeRef;
 
 use crate::context::Context;
 use crate::declare_rule;
@@ -75,22 +75,27 @@ impl Rule for MetricOneProvider {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (doc, template) in templates(cx.repo) {
-            let raw = &cx.repo.located(doc).value;
+            let raw = cx.repo.located(doc);
             for (i, metric) in template.spec.metrics.iter().enumerate() {
                 let pointer = format!("/spec/metrics/{i}/provider");
                 let label = metric_label(metric, i);
-                let entries: Vec<(&String, &Value)> = raw
-                    .pointer(&pointer)
-                    .and_then(Value::as_object)
-                    .map(|m| m.iter().filter(|(_, v)| !v.is_null()).collect())
+                let entries: Vec<(&str, NodeRef<'_>)> = raw
+                    .at(&pointer)
+                    .filter(NodeRef::is_object)
+                    .map(|m| {
+                        m.children()
+                            .filter(|v| !v.is_null())
+                            .map(|v| (v.key().unwrap_or_default(), v))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 // Each plugin entry is a provider of its own.
                 let mut set: Vec<String> = Vec::new();
                 let mut unknown: Vec<&str> = Vec::new();
                 for (key, value) in &entries {
-                    match key.as_str() {
+                    match *key {
                         "plugin" => {
-                            for name in value.as_object().into_iter().flat_map(|m| m.keys()) {
+                            for name in value.children().filter_map(|c| c.key()) {
                                 set.push(format!("plugin/{}", escape_pointer(name)));
                             }
                         }

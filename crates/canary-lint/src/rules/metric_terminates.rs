@@ -116,8 +116,7 @@ impl Rule for MetricTerminates {
             let has_count = cx
                 .repo
                 .located(doc)
-                .value
-                .pointer(&format!("/spec/metrics/{i}/count"))
+                .at(&format!("/spec/metrics/{i}/count"))
                 .is_some_and(|v| !v.is_null());
             let (pointer, what, count) = if has_count {
                 (

@@ -64,7 +64,7 @@ impl Rule for NrAlertTerms {
                     .and_then(|e| e.open_violation_on_expiration)
                     == Some(true);
                 if !loss_of_signal {
-                    let pointer = if cx.repo.located(doc).value.get("terms").is_some() {
+                    let pointer = if cx.repo.located(doc).at("/terms").is_some() {
                         "/terms"
                     } else {
                         "/nrql"

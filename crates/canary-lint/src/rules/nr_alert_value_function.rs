@@ -48,7 +48,7 @@ impl Rule for NrAlertValueFunction {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for (doc, condition) in conditions(cx.repo) {
-            if cx.repo.located(doc).value.get("valueFunction").is_none() {
+            if cx.repo.located(doc).at("/valueFunction").is_none() {
                 continue;
             }
             out.push(

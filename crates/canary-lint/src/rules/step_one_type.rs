@@ -92,12 +92,17 @@ impl Rule for StepOneType {
             else {
                 continue;
             };
-            let raw = &cx.repo.located(doc).value;
             for (i, step) in steps.iter().enumerate() {
                 let pointer = format!("/spec/strategy/canary/steps/{i}");
                 let kinds = step.kinds();
                 if kinds.is_empty() {
-                    out.push(self.empty_step(cx, doc, raw.pointer(&pointer), &pointer, i));
+                    out.push(self.empty_step(
+                        cx,
+                        doc,
+                        cx.repo.located(doc).value().pointer(&pointer),
+                        &pointer,
+                        i,
+                    ));
                     continue;
                 }
                 let exclusive: Vec<StepKind> = kinds
