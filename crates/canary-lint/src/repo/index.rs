@@ -61,6 +61,26 @@ impl Document {
     }
 }
 
+/// Recognises the documents of one file (their `file` index is set when the repo is built).
+pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
+    let mut docs = Vec::new();
+    let mut diags = Vec::new();
+    for (index, doc) in file.docs.iter().enumerate() {
+        if let Some((c, d)) = classify(&file.rel, doc) {
+            docs.push(Document {
+                file: 0,
+                index,
+                kind: c.kind,
+                name: c.name,
+                namespace: c.namespace,
+                object: c.object,
+            });
+            diags.extend(d);
+        }
+    }
+    (docs, diags)
+}
+
 /// Do two optional namespaces possibly name the same namespace?
 pub fn namespaces_match(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
@@ -86,28 +106,27 @@ impl Repo {
     /// Classifies every document of `files` (in parallel) and indexes them. Returns the
     /// CL003 findings for documents that do not fit their kind.
     pub fn build(root: PathBuf, files: Vec<SourceFile>) -> (Repo, Vec<Diagnostic>) {
-        let per_file: Vec<(Vec<Document>, Vec<Diagnostic>)> = files
-            .par_iter()
+        let per_file: Vec<(Vec<Document>, Vec<Diagnostic>)> =
+            files.par_iter().map(classify_file).collect();
+        Repo::build_classified(root, files, per_file)
+    }
+
+    /// Indexes files whose documents [`classify_file`] already recognised (the loader does
+    /// it on rayon's threads as each file is parsed); `per_file[i]` belongs to `files[i]`.
+    pub fn build_classified(
+        root: PathBuf,
+        files: Vec<SourceFile>,
+        per_file: Vec<(Vec<Document>, Vec<Diagnostic>)>,
+    ) -> (Repo, Vec<Diagnostic>) {
+        let per_file = per_file
+            .into_iter()
             .enumerate()
-            .map(|(file_index, file)| {
-                let mut docs = Vec::new();
-                let mut diags = Vec::new();
-                for (index, doc) in file.docs.iter().enumerate() {
-                    if let Some((c, d)) = classify(&file.rel, doc) {
-                        docs.push(Document {
-                            file: file_index,
-                            index,
-                            kind: c.kind,
-                            name: c.name,
-                            namespace: c.namespace,
-                            object: c.object,
-                        });
-                        diags.extend(d);
-                    }
+            .map(|(file_index, (mut docs, diags))| {
+                for doc in &mut docs {
+                    doc.file = file_index;
                 }
                 (docs, diags)
-            })
-            .collect();
+            });
         let mut repo = Repo {
             root,
             files,

@@ -56,20 +56,27 @@ pub fn load_repo_filtered(
             }
         }
     })?;
-    let (base, files, problems, load_diags) = if meta.is_dir() {
+    let (base, files, classified, problems, load_diags) = if meta.is_dir() {
         std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
             path: root.to_path_buf(),
             source,
         })?;
-        // Files are read and parsed on rayon's threads as the walk finds them.
-        let (loaded, problems) = walk::walk_and_visit(root, keep, &load::load_file);
+        // Files are read, parsed and their documents recognised on rayon's threads as the
+        // walk finds them.
+        let (loaded, problems) = walk::walk_and_visit(root, keep, &|walked| {
+            let (file, diags) = load::load_file(walked);
+            let classified = index::classify_file(&file);
+            (file, diags, classified)
+        });
         let mut files = Vec::with_capacity(loaded.len());
+        let mut classified = Vec::with_capacity(loaded.len());
         let mut diagnostics = Vec::new();
-        for (_, (file, diags)) in loaded {
+        for (_, (file, diags, docs)) in loaded {
             files.push(file);
+            classified.push(docs);
             diagnostics.extend(diags);
         }
-        (root.to_path_buf(), files, problems, diagnostics)
+        (root.to_path_buf(), files, classified, problems, diagnostics)
     } else {
         let base = root
             .parent()
@@ -80,14 +87,15 @@ pub fn load_repo_filtered(
             path: root.to_path_buf(),
         };
         let (file, diagnostics) = load::load_file(&file);
-        (base, vec![file], Vec::new(), diagnostics)
+        let classified = index::classify_file(&file);
+        (base, vec![file], vec![classified], Vec::new(), diagnostics)
     };
     let mut diagnostics: Vec<Diagnostic> = problems
         .iter()
         .map(|p| Diagnostic::new(&ParseError::META, &p.rel, Span::file_start(), &p.message))
         .collect();
     diagnostics.extend(load_diags);
-    let (repo, classify_diags) = Repo::build(base, files);
+    let (repo, classify_diags) = Repo::build_classified(base, files, classified);
     diagnostics.extend(classify_diags);
     Ok((repo, diagnostics))
 }
