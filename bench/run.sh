@@ -32,9 +32,12 @@ docs=$(python3 bench/gen_monorepo.py --apps "${BENCH_APPS:-715}" --out "$repo" -
 files=$(find "$repo" -type f | wc -l)
 echo "$docs documents in $files files"
 "$lint" "$repo" | tail -1
+# Let the writeback of the freshly generated files finish: it competes for both vCPUs.
+sync
+sleep 5
 
 echo "== canary-lint: parse only vs full lint"
-hyperfine -N --warmup 2 --runs 10 --export-json /tmp/canary-bench.json \
+hyperfine -N --warmup 3 --runs 20 --export-json /tmp/canary-bench.json \
   "$lint --parse-only --format json $repo" "$lint --format json $repo"
 python3 - "$docs" <<'PY'
 import json, sys

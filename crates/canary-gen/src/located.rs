@@ -969,6 +969,46 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_keys_in_large_mappings_are_errors() {
+        let keys: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        let docs = load_str(&keys, Limits::default()).unwrap();
+        assert_eq!(
+            docs[0]
+                .at("/k39")
+                .and_then(|n| n.spans().key)
+                .map(|s| s.start.line),
+            Some(40)
+        );
+        let err = load_str(&format!("{keys}k7: again\n"), Limits::default()).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+        assert_eq!(err.span.start, Pos { line: 41, col: 1 });
+        assert!(err.message.contains("`k7`"), "{}", err.message);
+    }
+
+    #[test]
+    fn aliases_copy_the_anchored_subtree() {
+        let docs = load_str("a: &x {b: [1, 2]}\nc: *x\nd: 0\n", Limits::default()).unwrap();
+        let d = &docs[0];
+        assert_eq!(d.value()["c"]["b"][1], 2);
+        // The alias node is where the alias is written; its children where the anchor is.
+        assert_eq!(
+            d.value_span("/c").map(|s| s.start),
+            Some(Pos { line: 2, col: 4 })
+        );
+        assert_eq!(
+            d.value_span("/c/b/1").map(|s| s.start),
+            Some(Pos { line: 1, col: 15 })
+        );
+        assert_eq!(
+            d.value_span("/d").map(|s| s.start),
+            Some(Pos { line: 3, col: 4 })
+        );
+        assert!(d.at("/c/b/01").is_none(), "array indexes are canonical");
+        assert!(d.at("/c/b/2").is_none());
+        assert_eq!(d.at("/c/b/0").map(|n| n.to_value()), Some(Value::from(1)));
+    }
+
+    #[test]
     fn alias_bombs_are_stopped() {
         let mut src = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
         let mut prev = 'a';
