@@ -9,7 +9,7 @@ use canary_gen::located::Span;
 use canary_gen::promql::Selector;
 
 use crate::diagnostic::{Diagnostic, Related};
-use crate::facts::workflow::{Word, shell_commands};
+use crate::facts::workflow::{Job, Word, shell_commands};
 use crate::registry::RuleMeta;
 use crate::repo::{Document, Repo};
 
@@ -52,10 +52,24 @@ pub enum Target {
 /// Rules run in parallel: the map is locked only to find a key's cell, and a rule that asks
 /// for a result another rule is computing waits for it instead of computing it again.
 #[derive(Debug, Default)]
-pub struct Memo {
+pub struct Memo<'r> {
     promql: Mutex<HashMap<String, Cell<PromqlSelectors>>>,
     shell: Mutex<HashMap<String, Cell<Vec<Vec<Word>>>>>,
+    /// Every workflow's jobs with their scripts split into commands (the CI rules all walk
+    /// them).
+    pub(crate) workflows: OnceLock<Vec<WorkflowJobs<'r>>>,
 }
+
+/// One workflow document's jobs, and for each job the split scripts of its `run` steps
+/// (`(step index, commands)`).
+#[derive(Debug)]
+pub(crate) struct WorkflowJobs<'r> {
+    pub doc: &'r Document,
+    pub jobs: Vec<(Job<'r>, Vec<SplitScript>)>,
+}
+
+/// A `run` step's index in its job and its script split into commands.
+pub(crate) type SplitScript = (usize, Arc<Vec<Vec<Word>>>);
 
 type Cell<T> = Arc<OnceLock<Arc<T>>>;
 
@@ -78,7 +92,7 @@ fn memoized<T>(
     cell.get_or_init(|| Arc::new(compute())).clone()
 }
 
-impl Memo {
+impl Memo<'_> {
     /// `canary_gen::promql::selectors(query)`, parsed once per distinct query.
     pub fn promql_selectors(&self, query: &str) -> Arc<PromqlSelectors> {
         memoized(&self.promql, query, || canary_gen::promql::selectors(query))
@@ -98,12 +112,12 @@ pub struct Context<'a> {
     /// Settings.
     pub settings: &'a Settings,
     /// Shared results of parsing PromQL and shell scripts.
-    pub memo: &'a Memo,
+    pub memo: &'a Memo<'a>,
 }
 
 impl<'a> Context<'a> {
     /// A context over `repo`.
-    pub fn new(repo: &'a Repo, settings: &'a Settings, memo: &'a Memo) -> Self {
+    pub fn new(repo: &'a Repo, settings: &'a Settings, memo: &'a Memo<'a>) -> Self {
         Context {
             repo,
             settings,

@@ -56,6 +56,7 @@ impl Outcome {
 pub fn run_rules(repo: &Repo, settings: &Settings) -> Vec<Diagnostic> {
     let memo = context::Memo::default();
     let cx = Context::new(repo, settings, &memo);
+    facts::workflow::workflow_jobs(&cx);
     let mut all: Vec<Diagnostic> = rules::ALL
         .par_iter()
         .map(|rule| {

@@ -559,29 +559,49 @@ impl CiCommand<'_> {
 
 /// Calls `f` for every job of every workflow document, with the commands of its steps.
 pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[CiCommand<'_>])) {
-    for doc in cx.repo.of_kind(crate::repo::Kind::Workflow) {
-        let value = cx.repo.located(doc).value();
-        for job in jobs(value) {
-            let scripts: Vec<(usize, std::sync::Arc<Vec<Vec<Word>>>)> = job
-                .steps
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| Some((i, cx.memo.shell_commands(s.run?))))
-                .collect();
+    for workflow in workflow_jobs(cx) {
+        for (job, scripts) in &workflow.jobs {
             let commands: Vec<CiCommand<'_>> = scripts
                 .iter()
                 .flat_map(|(i, cmds)| {
                     cmds.iter().map(|words| CiCommand {
-                        doc,
-                        job: &job,
+                        doc: workflow.doc,
+                        job,
                         step: &job.steps[*i],
                         words,
                     })
                 })
                 .collect();
-            f(doc, &job, &commands);
+            f(workflow.doc, job, &commands);
         }
     }
+}
+
+/// Every workflow's jobs and split scripts, worked out once per run (in parallel) and shared
+/// by the CI rules. `run_rules` calls it before the rules start, so no rule waits for another
+/// to build it.
+pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::WorkflowJobs<'a>] {
+    use rayon::prelude::*;
+    cx.memo.workflows.get_or_init(|| {
+        let docs: Vec<&Document> = cx.repo.of_kind(crate::repo::Kind::Workflow).collect();
+        docs.into_par_iter()
+            .map(|doc| crate::context::WorkflowJobs {
+                doc,
+                jobs: jobs(cx.repo.located(doc).value())
+                    .into_iter()
+                    .map(|job| {
+                        let scripts = job
+                            .steps
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(i, s)| Some((i, cx.memo.shell_commands(s.run?))))
+                            .collect();
+                        (job, scripts)
+                    })
+                    .collect(),
+            })
+            .collect()
+    })
 }
 
 /// Calls `f` for every `kubectl argo rollouts status` in every workflow job that watches
