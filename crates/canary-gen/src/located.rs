@@ -113,7 +113,7 @@ struct Node {
 }
 
 /// One document of a stream.
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct LocatedDoc {
     /// Document order; empty for an empty document (which reads as `null`).
     nodes: Box<[Node]>,
@@ -122,6 +122,15 @@ pub struct LocatedDoc {
     /// Plain scalars whose YAML 1.1 reading differs from the YAML 1.2 one (Norway problem),
     /// by JSON Pointer.
     pub ambiguous_scalars: Vec<(String, Span)>,
+}
+
+/// Equal documents have equal trees; whether a `Value` was built yet does not matter.
+impl PartialEq for LocatedDoc {
+    fn eq(&self, other: &Self) -> bool {
+        self.nodes == other.nodes
+            && self.strings == other.strings
+            && self.ambiguous_scalars == other.ambiguous_scalars
+    }
 }
 
 /// A node of a [`LocatedDoc`], to read without building a `serde_json::Value`.
@@ -1033,6 +1042,15 @@ mod tests {
             docs[0].node("/a/1").expect("span").value.start,
             Pos { line: 2, col: 12 }
         );
+    }
+
+    #[test]
+    fn equality_ignores_whether_a_value_was_built() {
+        let a = load_str("a: [1, x]\n", Limits::default()).unwrap();
+        let b = load_str("a: [1, x]\n", Limits::default()).unwrap();
+        assert_eq!(a[0].value()["a"][1], "x");
+        assert_eq!(a, b);
+        assert_ne!(a, load_str("a: [1, y]\n", Limits::default()).unwrap());
     }
 
     #[test]
