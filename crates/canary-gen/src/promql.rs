@@ -2,7 +2,7 @@
 //! match. Parsing is promql-parser's (a port of Prometheus' own grammar).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, LazyLock, Mutex};
 
 use promql_parser::label::MatchOp;
 use promql_parser::parser::{self, Expr};
@@ -185,42 +185,40 @@ fn matcher_literals(query: &str) -> Option<Vec<Literal<'_>>> {
     Some(out)
 }
 
-/// Per distinct pattern: does it compile as promql-parser anchors it, and does it match "".
-fn pattern_matches_empty(pattern: &str) -> Option<bool> {
-    static CACHE: Mutex<Option<HashMap<String, Option<bool>>>> = Mutex::new(None);
-    if let Ok(mut cache) = CACHE.lock()
-        && let Some(found) = cache.get_or_insert_with(HashMap::new).get(pattern)
-    {
-        return *found;
-    }
-    let facts = regex::Regex::new(&format!("^(?:{pattern})$"))
-        .ok()
-        .map(|re| re.is_match(""));
-    if let Ok(mut cache) = CACHE.lock() {
-        cache
-            .get_or_insert_with(HashMap::new)
-            .insert(pattern.to_string(), facts);
-    }
-    facts
-}
+/// A process-wide cache keyed by query text, shape or pattern.
+type Cache<V> = LazyLock<Mutex<HashMap<String, V>>>;
 
-/// Parsed query shapes: `None` when the shape does not parse (the original is parsed then).
-type Shapes = HashMap<String, Option<Arc<Vec<Selector>>>>;
-
-fn parsed_shape(shape: String) -> Option<Arc<Vec<Selector>>> {
-    static CACHE: Mutex<Option<Shapes>> = Mutex::new(None);
-    if let Ok(mut cache) = CACHE.lock()
-        && let Some(found) = cache.get_or_insert_with(HashMap::new).get(&shape)
+/// `compute(key)`, kept in `cache` for the rest of the process.
+fn cached<V: Clone>(cache: &Cache<V>, key: &str, compute: impl FnOnce() -> V) -> V {
+    if let Ok(cache) = cache.lock()
+        && let Some(found) = cache.get(key)
     {
         return found.clone();
     }
-    let parsed = selectors_parsed(&shape).ok().map(Arc::new);
-    if let Ok(mut cache) = CACHE.lock() {
-        cache
-            .get_or_insert_with(HashMap::new)
-            .insert(shape, parsed.clone());
+    let value = compute();
+    if let Ok(mut cache) = cache.lock() {
+        cache.insert(key.to_string(), value.clone());
     }
-    parsed
+    value
+}
+
+/// Per distinct pattern: does it compile as promql-parser anchors it, and does it match "".
+fn pattern_matches_empty(pattern: &str) -> Option<bool> {
+    static PATTERNS: LazyLock<Mutex<HashMap<String, Option<bool>>>> =
+        LazyLock::new(Default::default);
+    cached(&PATTERNS, pattern, || {
+        regex::Regex::new(&format!("^(?:{pattern})$"))
+            .ok()
+            .map(|re| re.is_match(""))
+    })
+}
+
+/// A parsed query shape; `None` when the shape does not parse (the original is parsed then).
+fn parsed_shape(shape: &str) -> Option<Arc<Vec<Selector>>> {
+    static SHAPES: Cache<Option<Arc<Vec<Selector>>>> = LazyLock::new(Default::default);
+    cached(&SHAPES, shape, || {
+        selectors_parsed(shape).ok().map(Arc::new)
+    })
 }
 
 fn selectors_via_shape(query: &str) -> Option<Vec<Selector>> {
@@ -242,7 +240,7 @@ fn selectors_via_shape(query: &str) -> Option<Vec<Selector>> {
         last = lit.value.1;
     }
     shape.push_str(query.get(last..)?);
-    let mut selectors = parsed_shape(shape)?.as_ref().clone();
+    let mut selectors = parsed_shape(&shape)?.as_ref().clone();
     let mut used = vec![false; literals.len()];
     for selector in &mut selectors {
         let mut matches_empty = true;

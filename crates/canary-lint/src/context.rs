@@ -9,7 +9,7 @@ use canary_gen::located::Span;
 use canary_gen::promql::Selector;
 
 use crate::diagnostic::{Diagnostic, Related};
-use crate::facts::workflow::{Job, Word, shell_commands};
+use crate::facts::workflow::{Job, Word};
 use crate::registry::RuleMeta;
 use crate::repo::{Document, Repo};
 
@@ -48,13 +48,13 @@ pub enum Target {
     Key,
 }
 
-/// Results of pure functions over repo text that several rules need, computed once per run.
-/// Rules run in parallel: the map is locked only to find a key's cell, and a rule that asks
-/// for a result another rule is computing waits for it instead of computing it again.
+/// Results that several rules need, computed once per run. Rules run in parallel: the PromQL
+/// map is locked only to find a key's cell, and a rule that asks for a result another rule
+/// is computing waits for it instead of computing it again. The workflows are built before
+/// the rules start (`facts::workflow::workflow_jobs`).
 #[derive(Debug, Default)]
 pub struct Memo<'r> {
     promql: Mutex<HashMap<String, Cell<PromqlSelectors>>>,
-    shell: Mutex<HashMap<String, Cell<Vec<Vec<Word>>>>>,
     /// Every workflow's jobs with their scripts split into commands (the CI rules all walk
     /// them).
     pub(crate) workflows: OnceLock<Vec<WorkflowJobs<'r>>>,
@@ -69,7 +69,7 @@ pub(crate) struct WorkflowJobs<'r> {
 }
 
 /// A `run` step's index in its job and its script split into commands.
-pub(crate) type SplitScript = (usize, Arc<Vec<Vec<Word>>>);
+pub(crate) type SplitScript = (usize, Vec<Vec<Word>>);
 
 type Cell<T> = Arc<OnceLock<Arc<T>>>;
 
@@ -97,11 +97,6 @@ impl Memo<'_> {
     pub fn promql_selectors(&self, query: &str) -> Arc<PromqlSelectors> {
         memoized(&self.promql, query, || canary_gen::promql::selectors(query))
     }
-
-    /// `facts::workflow::shell_commands(script)`, split once per distinct script.
-    pub fn shell_commands(&self, script: &str) -> Arc<Vec<Vec<Word>>> {
-        memoized(&self.shell, script, || shell_commands(script))
-    }
 }
 
 /// Everything a rule may read.
@@ -111,7 +106,7 @@ pub struct Context<'a> {
     pub repo: &'a Repo,
     /// Settings.
     pub settings: &'a Settings,
-    /// Shared results of parsing PromQL and shell scripts.
+    /// Shared results of parsing PromQL and the workflows.
     pub memo: &'a Memo<'a>,
 }
 

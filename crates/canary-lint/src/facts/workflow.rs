@@ -594,7 +594,7 @@ pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::Workfl
                             .steps
                             .iter()
                             .enumerate()
-                            .filter_map(|(i, s)| Some((i, cx.memo.shell_commands(s.run?))))
+                            .filter_map(|(i, s)| Some((i, shell_commands(s.run?))))
                             .collect();
                         (job, scripts)
                     })
