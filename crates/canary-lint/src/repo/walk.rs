@@ -144,6 +144,13 @@ fn examine(
 /// threads while the walk goes on (reading and parsing overlap the directory walk, and a
 /// small tree costs no extra threads). Results come back sorted by relative path, problems
 /// (also filtered by `keep`) sorted: the same as [`walk`] followed by `visit` in order.
+///
+/// The walk itself runs on one thread of ignore's parallel walker: unlike its sequential
+/// walker, it reads each directory before looking for ignore files in it, so it learns from
+/// the listing which of `.gitignore`, `.ignore`, `.canarylintignore` and `.git` exist instead
+/// of asking the kernel for each of them in every directory (4 failing `statx` calls per
+/// directory, ~23,000 on the benchmark monorepo). One walking thread, because with more its
+/// idle threads wait in 1 ms sleeps at the end of a walk.
 pub fn walk_and_visit<T: Send>(
     root: &Path,
     keep: &(dyn Fn(&str) -> bool + Sync),
@@ -151,26 +158,34 @@ pub fn walk_and_visit<T: Send>(
 ) -> (Vec<(String, T)>, Vec<WalkProblem>) {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let visited: Mutex<Vec<(String, T)>> = Mutex::default();
-    let mut problems = Vec::new();
+    let problems: Mutex<Vec<WalkProblem>> = Mutex::default();
     rayon::in_place_scope(|scope| {
-        for result in builder(root).build() {
-            match examine(root, &canonical_root, result) {
-                Found::File(file) if keep(&file.rel) => {
-                    let visited = &visited;
-                    scope.spawn(move |_| {
-                        let value = visit(&file);
-                        if let Ok(mut visited) = visited.lock() {
-                            visited.push((file.rel, value));
+        let (visited, problems, canonical_root) = (&visited, &problems, &canonical_root);
+        builder(root).threads(1).build_parallel().run(|| {
+            Box::new(move |result| {
+                match examine(root, canonical_root, result) {
+                    Found::File(file) if keep(&file.rel) => {
+                        scope.spawn(move |_| {
+                            let value = visit(&file);
+                            if let Ok(mut visited) = visited.lock() {
+                                visited.push((file.rel, value));
+                            }
+                        });
+                    }
+                    Found::Problem(problem) if keep(&problem.rel) => {
+                        if let Ok(mut problems) = problems.lock() {
+                            problems.push(problem);
                         }
-                    });
+                    }
+                    _ => {}
                 }
-                Found::Problem(problem) if keep(&problem.rel) => problems.push(problem),
-                _ => {}
-            }
-        }
+                ignore::WalkState::Continue
+            })
+        });
     });
     let mut files = visited.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut problems = problems.into_inner().unwrap_or_default();
     problems.sort();
     (files, problems)
 }
