@@ -9,7 +9,7 @@ use canary_gen::located::Span;
 use canary_gen::promql::Selector;
 
 use crate::diagnostic::{Diagnostic, Related};
-use crate::facts::workflow::{Job, Word};
+use crate::facts::workflow::Job;
 use crate::registry::RuleMeta;
 use crate::repo::{Document, Repo};
 
@@ -69,7 +69,7 @@ pub(crate) struct WorkflowJobs<'r> {
 }
 
 /// A `run` step's index in its job and its script split into commands.
-pub(crate) type SplitScript = (usize, Vec<Vec<Word>>);
+pub(crate) type SplitScript = (usize, Vec<crate::facts::workflow::ParsedCommand>);
 
 type Cell<T> = Arc<OnceLock<Arc<T>>>;
 

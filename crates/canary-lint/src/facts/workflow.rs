@@ -543,6 +543,33 @@ pub struct CiCommand<'a> {
     pub step: &'a Step<'a>,
     /// Its words.
     pub words: &'a [Word],
+    /// What [`argo_command`] makes of it (worked out once per run).
+    pub argo: Option<&'a ArgoCommand>,
+    /// What [`deployment_status`] makes of it (worked out once per run).
+    pub deployment_status: Option<&'a DeploymentStatus>,
+}
+
+/// One command of a `run` script, split into words and recognised once per run for all the
+/// CI rules.
+#[derive(Debug)]
+pub struct ParsedCommand {
+    /// Its words.
+    pub words: Vec<Word>,
+    /// `kubectl argo rollouts …`, if it is one.
+    pub argo: Option<ArgoCommand>,
+    /// `kubectl rollout status deployment/…`, if it is one.
+    pub deployment_status: Option<DeploymentStatus>,
+}
+
+impl ParsedCommand {
+    /// Recognises one split command.
+    pub fn new(words: Vec<Word>) -> Self {
+        ParsedCommand {
+            argo: argo_command(&words),
+            deployment_status: deployment_status(&words),
+            words,
+        }
+    }
 }
 
 impl CiCommand<'_> {
@@ -558,17 +585,22 @@ impl CiCommand<'_> {
 }
 
 /// Calls `f` for every job of every workflow document, with the commands of its steps.
-pub fn for_each_job(cx: &Context<'_>, mut f: impl FnMut(&Document, &Job<'_>, &[CiCommand<'_>])) {
+pub fn for_each_job<'a>(
+    cx: &Context<'a>,
+    mut f: impl FnMut(&'a Document, &'a Job<'a>, &[CiCommand<'a>]),
+) {
     for workflow in workflow_jobs(cx) {
         for (job, scripts) in &workflow.jobs {
             let commands: Vec<CiCommand<'_>> = scripts
                 .iter()
                 .flat_map(|(i, cmds)| {
-                    cmds.iter().map(|words| CiCommand {
+                    cmds.iter().map(|c| CiCommand {
                         doc: workflow.doc,
                         job,
                         step: &job.steps[*i],
-                        words,
+                        words: &c.words,
+                        argo: c.argo.as_ref(),
+                        deployment_status: c.deployment_status.as_ref(),
                     })
                 })
                 .collect();
@@ -594,7 +626,10 @@ pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::Workfl
                             .steps
                             .iter()
                             .enumerate()
-                            .filter_map(|(i, s)| Some((i, shell_commands(s.run?))))
+                            .filter_map(|(i, s)| {
+                                let commands = shell_commands(s.run?);
+                                Some((i, commands.into_iter().map(ParsedCommand::new).collect()))
+                            })
                             .collect();
                         (job, scripts)
                     })
@@ -609,11 +644,11 @@ pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::Workfl
 pub fn for_each_status_wait(cx: &Context<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
     for_each_job(cx, |_, _, commands| {
         for command in commands {
-            if let Some(argo) = argo_command(command.words)
+            if let Some(argo) = command.argo
                 && argo.sub == "status"
                 && argo.watches()
             {
-                f(command, &argo);
+                f(command, argo);
             }
         }
     });

@@ -89,6 +89,57 @@ pub fn namespaces_match(a: Option<&str>, b: Option<&str>) -> bool {
     }
 }
 
+/// Items grouped by namespace, for lookups that follow [`namespaces_match`] without comparing
+/// every item: a namespace matches its own items and those without one; no namespace matches
+/// everything. Items come back in the order they were given.
+#[derive(Debug)]
+pub struct ByNamespace<'a, T> {
+    items: Vec<T>,
+    named: HashMap<&'a str, Vec<usize>>,
+    unnamed: Vec<usize>,
+}
+
+impl<'a, T> ByNamespace<'a, T> {
+    /// Indexes `(namespace, item)` pairs.
+    pub fn new(pairs: impl IntoIterator<Item = (Option<&'a str>, T)>) -> Self {
+        let mut index = ByNamespace {
+            items: Vec::new(),
+            named: HashMap::new(),
+            unnamed: Vec::new(),
+        };
+        for (i, (ns, item)) in pairs.into_iter().enumerate() {
+            index.items.push(item);
+            match ns {
+                Some(ns) => index.named.entry(ns).or_default().push(i),
+                None => index.unnamed.push(i),
+            }
+        }
+        index
+    }
+
+    /// The items whose namespace matches `namespace`, in their original order.
+    pub fn matching(&self, namespace: Option<&str>) -> Vec<&T> {
+        let Some(ns) = namespace else {
+            return self.items.iter().collect();
+        };
+        let named = self.named.get(ns).map_or(&[][..], Vec::as_slice);
+        let (mut a, mut b) = (named.iter().peekable(), self.unnamed.iter().peekable());
+        let mut out = Vec::with_capacity(named.len() + self.unnamed.len());
+        loop {
+            let next = match (a.peek(), b.peek()) {
+                (Some(&&x), Some(&&y)) if x < y => a.next(),
+                (Some(_), Some(_)) | (None, Some(_)) => b.next(),
+                (Some(_), None) => a.next(),
+                (None, None) => break,
+            };
+            if let Some(&i) = next {
+                out.extend(self.items.get(i));
+            }
+        }
+        out
+    }
+}
+
 /// All files and documents of a repo.
 #[derive(Debug, Default)]
 pub struct Repo {
@@ -219,6 +270,28 @@ mod tests {
             text: src.into(),
             docs: load_str(src, Limits::default()).unwrap_or_default(),
             had_bom: false,
+        }
+    }
+
+    #[test]
+    fn by_namespace_follows_namespaces_match_in_order() {
+        let pairs = [
+            (Some("a"), 0),
+            (None, 1),
+            (Some("b"), 2),
+            (Some("a"), 3),
+            (None, 4),
+            (Some("b"), 5),
+        ];
+        let index = ByNamespace::new(pairs);
+        for ns in [None, Some("a"), Some("b"), Some("c")] {
+            let expected: Vec<i32> = pairs
+                .iter()
+                .filter(|(n, _)| namespaces_match(ns, *n))
+                .map(|(_, i)| *i)
+                .collect();
+            let got: Vec<i32> = index.matching(ns).into_iter().copied().collect();
+            assert_eq!(got, expected, "namespace {ns:?}");
         }
     }
 

@@ -3,7 +3,7 @@
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workflow::{deployment_status, for_each_job};
+use crate::facts::workflow::for_each_job;
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -56,7 +56,7 @@ impl Rule for CiDeploymentStatusFalseGreen {
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for_each_job(cx, |_, _, commands| {
             for command in commands {
-                let Some(status) = deployment_status(command.words) else {
+                let Some(status) = command.deployment_status else {
                     continue;
                 };
                 let namespace = status.call.namespace();

@@ -5,9 +5,7 @@ use canary_gen::model::values::format_go_duration;
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workflow::{
-    DEFAULT_JOB_TIMEOUT_MINUTES, StatusTimeout, argo_command, for_each_job,
-};
+use crate::facts::workflow::{DEFAULT_JOB_TIMEOUT_MINUTES, StatusTimeout, for_each_job};
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -64,7 +62,7 @@ impl Rule for CiJobTimeout {
             let mut total: u64 = 0;
             let mut per_step: Vec<(usize, u64)> = Vec::new();
             for command in commands {
-                let Some(argo) = argo_command(command.words) else {
+                let Some(argo) = command.argo else {
                     continue;
                 };
                 if argo.sub != "status" || !argo.watches() {

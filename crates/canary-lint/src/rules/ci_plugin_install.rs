@@ -3,7 +3,7 @@
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workflow::{argo_command, for_each_job};
+use crate::facts::workflow::for_each_job;
 use crate::registry::{Rule, RuleMeta};
 
 declare_rule! {
@@ -58,10 +58,7 @@ impl Rule for CiPluginInstall {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for_each_job(cx, |_, job, commands| {
-            let Some((command, argo)) = commands
-                .iter()
-                .find_map(|c| argo_command(c.words).map(|a| (c, a)))
-            else {
+            let Some((command, argo)) = commands.iter().find_map(|c| c.argo.map(|a| (c, a))) else {
                 return;
             };
             if job

@@ -9,10 +9,10 @@ use k8s_openapi::api::rbac::v1::Role;
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Related};
-use crate::facts::workflow::{ArgoCommand, Word, argo_command, for_each_job};
+use crate::facts::workflow::{ArgoCommand, CiCommand, Word, for_each_job};
 use crate::facts::workload::{as_role, as_role_binding, name_of};
 use crate::registry::{Rule, RuleMeta};
-use crate::repo::index::namespaces_match;
+use crate::repo::index::{ByNamespace, namespaces_match};
 use crate::repo::{Document, Kind};
 
 declare_rule! {
@@ -131,11 +131,28 @@ fn granted(role: &Role) -> (BTreeSet<String>, Option<String>) {
 }
 
 /// Where CI drives a Rollout first.
-struct Driven {
+/// A Rollout that a workflow command drives. Where the command is is worked out only when a
+/// finding needs it: most driven Rollouts have their Role.
+struct Driven<'a> {
     rollout: usize,
-    file: String,
-    span: Span,
-    command: String,
+    command: CiCommand<'a>,
+    start: usize,
+    end: usize,
+    word_end: usize,
+}
+
+impl Driven<'_> {
+    fn file(&self, cx: &Context<'_>) -> String {
+        cx.repo.file_of(self.command.doc).rel.clone()
+    }
+
+    fn span(&self, cx: &Context<'_>) -> Span {
+        self.command.span(cx, self.start, self.end)
+    }
+
+    fn text(&self) -> &str {
+        self.command.source(self.start, self.word_end)
+    }
 }
 
 impl Rule for CiRbacRollouts {
@@ -154,9 +171,9 @@ impl Rule for CiRbacRollouts {
         }
         let mut is_driven = vec![false; rollouts.len()];
         let mut driven: Vec<Driven> = Vec::new();
-        for_each_job(cx, |doc, _, commands| {
+        for_each_job(cx, |_, _, commands| {
             for command in commands {
-                let Some(argo) = argo_command(command.words) else {
+                let Some(argo) = command.argo else {
                     continue;
                 };
                 let Some(word) = rollout_word(&argo) else {
@@ -176,46 +193,50 @@ impl Rule for CiRbacRollouts {
                     is_driven[i] = true;
                     driven.push(Driven {
                         rollout: i,
-                        file: cx.repo.file_of(doc).rel.clone(),
-                        span: command.span(cx, argo.call.start, argo.call.end),
-                        command: command.source(argo.call.start, word.end).to_string(),
+                        command: command.clone(),
+                        start: argo.call.start,
+                        end: argo.call.end,
+                        word_end: word.end,
                     });
                 }
             }
         });
-        // What each Role grants on rollouts (Roles that grant nothing there are left out).
-        let grants: Vec<(&Document, BTreeSet<String>, String)> = if driven.is_empty() {
-            Vec::new()
-        } else {
+        // What each Role grants on rollouts (Roles that grant nothing there are left out),
+        // and the RoleBindings, both by namespace: one lookup per driven Rollout instead of a
+        // pass over every Role and RoleBinding of the repo.
+        let grants: ByNamespace<'_, (&Document, BTreeSet<String>, String)> = ByNamespace::new(
             cx.repo
                 .of_kind(Kind::Role)
+                .filter(|_| !driven.is_empty())
                 .filter_map(|doc| {
                     let (verbs, pointer) = granted(as_role(doc)?);
-                    Some((doc, verbs, pointer?))
-                })
-                .collect()
-        };
+                    Some((doc.namespace.as_deref(), (doc, verbs, pointer?)))
+                }),
+        );
+        let all_bindings = ByNamespace::new(
+            cx.repo
+                .of_kind(Kind::RoleBinding)
+                .filter(|_| !driven.is_empty())
+                .filter_map(|doc| Some((doc.namespace.as_deref(), as_role_binding(doc)?))),
+        );
         for d in driven {
             let Some(ro) = rollouts.get(d.rollout) else {
                 continue;
             };
             let ns = ro.namespace.as_deref();
-            let where_ = ns.map_or_else(
-                || "the Rollout's namespace".to_string(),
-                |n| format!("namespace `{n}`"),
-            );
-            let ro_name = name_of(ro);
-            let command_related = Related {
-                file: d.file.clone(),
-                span: d.span,
-                message: format!("CI runs `{}` here", d.command),
+            let where_ = || {
+                ns.map_or_else(
+                    || "the Rollout's namespace".to_string(),
+                    |n| format!("namespace `{n}`"),
+                )
             };
-            let bindings: Vec<_> = cx
-                .repo
-                .of_kind(Kind::RoleBinding)
-                .filter(|b| namespaces_match(ns, b.namespace.as_deref()))
-                .filter_map(as_role_binding)
-                .collect();
+            let ro_name = name_of(ro);
+            let command_related = || Related {
+                file: d.file(cx),
+                span: d.span(cx),
+                message: format!("CI runs `{}` here", d.text()),
+            };
+            let bindings = all_bindings.matching(ns);
             if bindings.iter().any(|b| b.role_ref.kind == "ClusterRole") {
                 continue;
             }
@@ -226,10 +247,7 @@ impl Rule for CiRbacRollouts {
             };
             // (doc, granted verbs, verbs pointer, bound)
             let mut candidates = Vec::new();
-            for (role_doc, verbs, pointer) in &grants {
-                if !namespaces_match(ns, role_doc.namespace.as_deref()) {
-                    continue;
-                }
+            for (role_doc, verbs, pointer) in grants.matching(ns) {
                 let bound = role_doc.name.as_deref().is_some_and(is_bound);
                 candidates.push((*role_doc, verbs, pointer.as_str(), bound));
             }
@@ -244,16 +262,17 @@ impl Rule for CiRbacRollouts {
                         role_doc,
                         "/metadata/name",
                         format!(
-                            "Role `{}` grants what `{}` needs on Rollout `{ro_name}`, but no RoleBinding in {where_} binds it",
+                            "Role `{}` grants what `{}` needs on Rollout `{ro_name}`, but no RoleBinding in {} binds it",
                             name_of(role_doc),
-                            d.command
+                            d.text(),
+                            where_()
                         ),
                     )
                     .with_help(format!(
                         "add a RoleBinding with `roleRef: {{kind: Role, name: {}}}` for the CI identity",
                         name_of(role_doc)
                     ))
-                    .with_related(command_related),
+                    .with_related(command_related()),
                 );
                 continue;
             }
@@ -276,29 +295,31 @@ impl Rule for CiRbacRollouts {
                             "Role `{}` lacks {} on argoproj.io rollouts, which `{}` in CI needs for Rollout `{ro_name}`",
                             name_of(role_doc),
                             missing.join(", "),
-                            d.command
+                            d.text()
                         ),
                     )
                     .with_help(format!(
                         "add {} to the verbs (the plugin gets and watches for `status`, and patches or updates for `promote`, `abort` and `retry`)",
                         missing.join(", ")
                     ))
-                    .with_related(command_related),
+                    .with_related(command_related()),
                 );
                 continue;
             }
             out.push(
                 Diagnostic::new(
                     &Self::META,
-                    d.file.clone(),
-                    d.span,
+                    d.file(cx),
+                    d.span(cx),
                     format!(
-                        "CI runs `{}`, but no Role in {where_} grants get, list, watch, update, patch on argoproj.io rollouts",
-                        d.command
+                        "CI runs `{}`, but no Role in {} grants get, list, watch, update, patch on argoproj.io rollouts",
+                        d.text(),
+                        where_()
                     ),
                 )
                 .with_help(format!(
-                    "add a Role in {where_} with `apiGroups: [argoproj.io]`, `resources: [rollouts]`, `verbs: [get, list, watch, update, patch]`, and a RoleBinding for the CI identity"
+                    "add a Role in {} with `apiGroups: [argoproj.io]`, `resources: [rollouts]`, `verbs: [get, list, watch, update, patch]`, and a RoleBinding for the CI identity",
+                    where_()
                 ))
                 .with_related(cx.related(
                     ro,
