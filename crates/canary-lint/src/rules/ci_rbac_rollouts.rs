@@ -176,7 +176,7 @@ impl Rule for CiRbacRollouts {
                 let Some(argo) = command.argo else {
                     continue;
                 };
-                let Some(word) = rollout_word(&argo) else {
+                let Some(word) = rollout_word(argo) else {
                     continue;
                 };
                 let ns = argo.call.namespace();
