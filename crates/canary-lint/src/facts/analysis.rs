@@ -267,25 +267,43 @@ pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// Every string in `value` (object values and array items, recursively) with its JSON
-/// Pointer below `prefix`.
-pub fn strings_in<'v>(value: NodeRef<'v>, prefix: &str) -> Vec<(String, &'v str)> {
-    let mut out = Vec::new();
-    let mut stack: Vec<(String, NodeRef<'v>)> = vec![(prefix.to_string(), value)];
-    while let Some((pointer, v)) = stack.pop() {
+/// Every string in `value` (object values and array items, recursively) that `wanted`
+/// accepts, with its JSON Pointer below `prefix`, in document order. Pointers are built in one
+/// buffer and copied only for the strings kept.
+pub fn strings_in<'v>(
+    value: NodeRef<'v>,
+    prefix: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> Vec<(String, &'v str)> {
+    fn walk<'v>(
+        v: NodeRef<'v>,
+        pointer: &mut String,
+        wanted: &dyn Fn(&str) -> bool,
+        out: &mut Vec<(String, &'v str)>,
+    ) {
         if let Some(s) = v.as_str() {
-            out.push((pointer, s));
-            continue;
+            if wanted(s) {
+                out.push((pointer.clone(), s));
+            }
+            return;
         }
-        let children: Vec<NodeRef<'v>> = v.children().collect();
-        for (i, item) in children.into_iter().enumerate().rev() {
-            let segment = match item.key() {
-                Some(k) => escape_pointer(k),
-                None => i.to_string(),
-            };
-            stack.push((format!("{pointer}/{segment}"), item));
+        for (i, item) in v.children().enumerate() {
+            let len = pointer.len();
+            pointer.push('/');
+            match item.key() {
+                Some(k) if k.contains(['~', '/']) => pointer.push_str(&escape_pointer(k)),
+                Some(k) => pointer.push_str(k),
+                None => {
+                    use std::fmt::Write;
+                    let _ = write!(pointer, "{i}");
+                }
+            }
+            walk(item, pointer, wanted, out);
+            pointer.truncate(len);
         }
     }
+    let mut out = Vec::new();
+    walk(value, &mut prefix.to_string(), &wanted, &mut out);
     out
 }
 
@@ -360,9 +378,12 @@ mod tests {
             Default::default(),
         )
         .unwrap();
-        let got = strings_in(docs[0].root().unwrap(), "/m");
+        let got = strings_in(docs[0].root().unwrap(), "/m", |_| true);
         let got: Vec<(&str, &str)> = got.iter().map(|(p, s)| (p.as_str(), *s)).collect();
         assert_eq!(got, [("/m/a", "x"), ("/m/b/0/c~1d", "y"), ("/m/e", "z")]);
+        let got = strings_in(docs[0].root().unwrap(), "", |s| s != "y");
+        let got: Vec<(&str, &str)> = got.iter().map(|(p, s)| (p.as_str(), *s)).collect();
+        assert_eq!(got, [("/a", "x"), ("/e", "z")]);
     }
 
     #[test]

@@ -609,14 +609,16 @@ pub fn for_each_job<'a>(
     }
 }
 
-/// Every workflow's jobs and split scripts, worked out once per run (in parallel) and shared
-/// by the CI rules. `run_rules` calls it before the rules start, so no rule waits for another
-/// to build it.
+/// Every workflow's jobs and split scripts, worked out once per run and shared by the CI
+/// rules. `run_rules` schedules it as the first task, so it is built on one thread while the
+/// other runs the longest rule; a CI rule that asks before it is ready waits for it. It does
+/// not use rayon itself: a thread waiting inside a parallel loop may pick up other tasks, and
+/// one of those could ask for this same value while its initialisation is further up that
+/// thread's stack.
 pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::WorkflowJobs<'a>] {
-    use rayon::prelude::*;
     cx.memo.workflows.get_or_init(|| {
-        let docs: Vec<&Document> = cx.repo.of_kind(crate::repo::Kind::Workflow).collect();
-        docs.into_par_iter()
+        cx.repo
+            .of_kind(crate::repo::Kind::Workflow)
             .map(|doc| crate::context::WorkflowJobs {
                 doc,
                 jobs: jobs(cx.repo.located(doc).value())

@@ -79,7 +79,8 @@ impl Rule for AnalysisPlaceholdersDeclared {
                 let Some(value) = raw.at(&prefix) else {
                     continue;
                 };
-                for (pointer, text) in strings_in(value, &prefix) {
+                // Only strings with a `{{` can hold a placeholder.
+                for (pointer, text) in strings_in(value, &prefix, |s| s.contains("{{")) {
                     let mut reported = BTreeSet::new();
                     for (arg, range) in arg_placeholders(text) {
                         if declared.contains(&arg.as_str()) || !reported.insert(arg.clone()) {
