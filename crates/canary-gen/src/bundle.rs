@@ -300,14 +300,14 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
         }
         if rung.analysis {
             steps.push(CanaryStep {
-                analysis: Some(RolloutAnalysis {
+                analysis: Some(Box::new(RolloutAnalysis {
                     templates: vec![AnalysisTemplateRef {
                         template_name: template.metadata.name.clone().unwrap_or_default(),
                         cluster_scope: None,
                     }],
                     args: (!step_args.is_empty()).then(|| step_args.clone()),
                     ..Default::default()
-                }),
+                })),
                 ..Default::default()
             });
         }

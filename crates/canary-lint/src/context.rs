@@ -58,6 +58,8 @@ pub struct Memo<'r> {
     /// Every workflow's jobs with their scripts split into commands (the CI rules all walk
     /// them).
     pub(crate) workflows: OnceLock<Vec<WorkflowJobs<'r>>>,
+    /// Which Rollouts use which templates (CL601 and CL602 both need it).
+    pub(crate) template_uses: OnceLock<crate::facts::template_use::UseIndex<'r>>,
 }
 
 /// One workflow document's jobs, and for each job the split scripts of its `run` steps

@@ -2,6 +2,10 @@
 //!
 //! Field names and types follow `pkg/apis/rollouts/v1alpha1/types.go` (Argo Rollouts v1.9).
 //! Unknown fields are ignored when reading; strict checking is the CRD schema's job.
+//!
+//! Fields that are rarely set and wide inline (the opaque routers and step kinds, the inline
+//! pod template, a step's analysis) are boxed: an absent one then costs 8 bytes instead of up
+//! to 1.8 KB, which keeps a typed Rollout of a large repo small (see docs/benchmarks.md).
 
 use std::collections::BTreeMap;
 
@@ -43,7 +47,7 @@ pub struct RolloutSpec {
     pub selector: Option<LabelSelector>,
     /// Inline pod template; must be empty with workloadRef.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub template: Option<PodTemplateSpec>,
+    pub template: Option<Box<PodTemplateSpec>>,
     /// The Deployment (or ReplicaSet, PodTemplate) whose pod template this Rollout uses.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload_ref: Option<ObjectRef>,
@@ -67,13 +71,13 @@ pub struct RolloutSpec {
     pub strategy: RolloutStrategy,
     /// AnalysisRun history limits.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub analysis: Option<Value>,
+    pub analysis: Option<Box<Value>>,
     /// Restart pods at this time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restart_at: Option<String>,
     /// Fast rollback window.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rollback_window: Option<Value>,
+    pub rollback_window: Option<Box<Value>>,
 }
 
 /// `workloadRef`: `{apiVersion, kind, name, scaleDown}`, all optional in the CRD.
@@ -107,7 +111,7 @@ pub struct RolloutStrategy {
     pub canary: Option<CanaryStrategy>,
     /// Blue-green, kept opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub blue_green: Option<Value>,
+    pub blue_green: Option<Box<Value>>,
 }
 
 /// `spec.strategy.canary` (`CanaryStrategy`).
@@ -158,13 +162,13 @@ pub struct CanaryStrategy {
     pub stable_metadata: Option<PodMetadata>,
     /// Anti-affinity, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub anti_affinity: Option<Value>,
+    pub anti_affinity: Option<Box<Value>>,
     /// Ping-pong services, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ping_pong: Option<Value>,
+    pub ping_pong: Option<Box<Value>>,
     /// Replica progress threshold, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub replica_progress_threshold: Option<Value>,
+    pub replica_progress_threshold: Option<Box<Value>>,
 }
 
 /// Labels and annotations for canary or stable pods.
@@ -191,22 +195,22 @@ pub struct CanaryStep {
     pub pause: Option<RolloutPause>,
     /// An inline analysis gate.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub analysis: Option<RolloutAnalysis>,
+    pub analysis: Option<Box<RolloutAnalysis>>,
     /// Scale the canary independently of the traffic weight (needs traffic routing).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_canary_scale: Option<SetCanaryScale>,
     /// An experiment, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub experiment: Option<Value>,
+    pub experiment: Option<Box<Value>>,
     /// Header routing, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set_header_route: Option<Value>,
+    pub set_header_route: Option<Box<Value>>,
     /// Mirror routing, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub set_mirror_route: Option<Value>,
+    pub set_mirror_route: Option<Box<Value>>,
     /// A step plugin, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plugin: Option<Value>,
+    pub plugin: Option<Box<Value>>,
 }
 
 /// The kinds a canary step can be.
@@ -404,31 +408,31 @@ pub struct TrafficRouting {
     pub max_traffic_weight: Option<i32>,
     /// Istio, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub istio: Option<Value>,
+    pub istio: Option<Box<Value>>,
     /// AWS ALB, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub alb: Option<Value>,
+    pub alb: Option<Box<Value>>,
     /// SMI, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub smi: Option<Value>,
+    pub smi: Option<Box<Value>>,
     /// Ambassador, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ambassador: Option<Value>,
+    pub ambassador: Option<Box<Value>>,
     /// App Mesh, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub app_mesh: Option<Value>,
+    pub app_mesh: Option<Box<Value>>,
     /// Traefik, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub traefik: Option<Value>,
+    pub traefik: Option<Box<Value>>,
     /// Apisix, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub apisix: Option<Value>,
+    pub apisix: Option<Box<Value>>,
     /// Router plugins, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub plugins: Option<Value>,
+    pub plugins: Option<Box<Value>>,
     /// Managed routes, opaque.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub managed_routes: Option<Value>,
+    pub managed_routes: Option<Box<Value>>,
 }
 
 /// `trafficRouting.nginx` (`NginxTrafficRouting`).

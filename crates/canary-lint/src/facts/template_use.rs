@@ -105,7 +105,8 @@ fn names_template(
 }
 
 /// Every use of every template by a Rollout in the repo, indexed by template name, built once
-/// per rule run so a repo of N templates and M Rollouts costs N + M, not N × M.
+/// per run (see [`UseIndex::shared`]) so a repo of N templates and M Rollouts costs N + M,
+/// not N × M.
 pub struct UseIndex<'r> {
     by_name: std::collections::HashMap<&'r str, Vec<IndexedUse<'r>>>,
 }
@@ -116,7 +117,20 @@ struct IndexedUse<'r> {
     template_use: TemplateUse<'r>,
 }
 
+impl std::fmt::Debug for UseIndex<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("UseIndex")
+            .field("templates", &self.by_name.len())
+            .finish()
+    }
+}
+
 impl<'r> UseIndex<'r> {
+    /// The index for this run, built by the first rule that asks.
+    pub fn shared(cx: &crate::context::Context<'r>) -> &'r UseIndex<'r> {
+        cx.memo.template_uses.get_or_init(|| UseIndex::new(cx.repo))
+    }
+
     /// Index every analysis block (background and steps) of every Rollout.
     pub fn new(repo: &'r Repo) -> Self {
         let mut by_name: std::collections::HashMap<&'r str, Vec<IndexedUse<'r>>> =

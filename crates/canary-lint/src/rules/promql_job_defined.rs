@@ -70,7 +70,7 @@ impl Rule for PromqlJobDefined {
         if known.is_empty() {
             return;
         }
-        let index = UseIndex::new(cx.repo);
+        let index = UseIndex::shared(cx);
         for (doc, template) in all_templates(cx.repo) {
             let default = |name: &str| template.arg_default(name);
             let uses = index.uses_of(doc);

@@ -99,7 +99,7 @@ impl Rule for PromqlParses {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        let index = UseIndex::new(cx.repo);
+        let index = UseIndex::shared(cx);
         // Parsing PromQL is most of this rule's time and each template stands alone: spread
         // the templates over rayon's threads, keeping their order.
         let templates = all_templates(cx.repo);
