@@ -50,8 +50,8 @@ pub enum Target {
 
 /// Results that several rules need, computed once per run. Rules run in parallel: the PromQL
 /// map is locked only to find a key's cell, and a rule that asks for a result another rule
-/// is computing waits for it instead of computing it again. The workflows are built before
-/// the rules start (`facts::workflow::workflow_jobs`).
+/// is computing waits for it instead of computing it again. The workflows are the first task
+/// of `run_rules` (`facts::workflow::workflow_jobs`).
 #[derive(Debug, Default)]
 pub struct Memo<'r> {
     promql: Mutex<HashMap<String, Cell<PromqlSelectors>>>,
