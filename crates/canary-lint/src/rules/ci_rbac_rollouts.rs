@@ -130,7 +130,6 @@ fn granted(role: &Role) -> (BTreeSet<String>, Option<String>) {
     (verbs, first)
 }
 
-/// Where CI drives a Rollout first.
 /// A Rollout that a workflow command drives. Where the command is is worked out only when a
 /// finding needs it: most driven Rollouts have their Role.
 struct Driven<'a> {
@@ -201,22 +200,20 @@ impl Rule for CiRbacRollouts {
                 }
             }
         });
+        if driven.is_empty() {
+            return;
+        }
         // What each Role grants on rollouts (Roles that grant nothing there are left out),
         // and the RoleBindings, both by namespace: one lookup per driven Rollout instead of a
         // pass over every Role and RoleBinding of the repo.
-        let grants: ByNamespace<'_, (&Document, BTreeSet<String>, String)> = ByNamespace::new(
-            cx.repo
-                .of_kind(Kind::Role)
-                .filter(|_| !driven.is_empty())
-                .filter_map(|doc| {
-                    let (verbs, pointer) = granted(as_role(doc)?);
-                    Some((doc.namespace.as_deref(), (doc, verbs, pointer?)))
-                }),
-        );
+        let grants: ByNamespace<'_, (&Document, BTreeSet<String>, String)> =
+            ByNamespace::new(cx.repo.of_kind(Kind::Role).filter_map(|doc| {
+                let (verbs, pointer) = granted(as_role(doc)?);
+                Some((doc.namespace.as_deref(), (doc, verbs, pointer?)))
+            }));
         let all_bindings = ByNamespace::new(
             cx.repo
                 .of_kind(Kind::RoleBinding)
-                .filter(|_| !driven.is_empty())
                 .filter_map(|doc| Some((doc.namespace.as_deref(), as_role_binding(doc)?))),
         );
         for d in driven {
