@@ -181,6 +181,16 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// The number, when the node is one.
+    pub fn as_f64(&self) -> Option<f64> {
+        match self.node().data {
+            Data::U64(u) => Some(u as f64),
+            Data::I64(i) => Some(i as f64),
+            Data::F64(f) => Some(f),
+            _ => None,
+        }
+    }
+
     /// Is the node `null`?
     pub fn is_null(&self) -> bool {
         matches!(self.node().data, Data::Null)

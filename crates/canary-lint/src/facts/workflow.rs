@@ -13,7 +13,7 @@
 //! `cmd/set/set_image.go`; GitHub Actions workflow syntax (`jobs.<id>.steps[*].run`,
 //! `jobs.<id>.timeout-minutes`, default 360).
 
-use serde_json::Value;
+use canary_gen::located::NodeRef;
 
 use crate::context::Context;
 use crate::facts::locate::{occurrences_before, span_in_value};
@@ -28,52 +28,60 @@ fn esc(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// A job of a workflow.
+/// A job of a workflow, read from the document tree (no `serde_json::Value` is built).
 #[derive(Debug, Clone)]
 pub struct Job<'a> {
     /// The job id (the key under `jobs`).
     pub id: &'a str,
-    /// The job's JSON.
-    pub value: &'a Value,
-    /// `/jobs/<id>`.
-    pub pointer: String,
+    /// The job's node.
+    pub node: NodeRef<'a>,
     /// Its steps, in order.
     pub steps: Vec<Step<'a>>,
 }
 
 impl Job<'_> {
+    /// `/jobs/<id>`.
+    pub fn pointer(&self) -> String {
+        format!("/jobs/{}", esc(self.id))
+    }
+
     /// `timeout-minutes` when it is a literal number (an expression gives `None`).
     pub fn timeout_minutes(&self) -> Option<f64> {
-        minutes(self.value.get("timeout-minutes")?)
+        minutes(self.node.get("timeout-minutes")?)
+    }
+
+    /// Does the job set `timeout-minutes` at all (a literal or an expression)?
+    pub fn has_timeout(&self) -> bool {
+        self.node.get("timeout-minutes").is_some()
     }
 
     /// The job's container image, if it runs in one.
     pub fn container_image(&self) -> Option<&str> {
-        match self.value.get("container")? {
-            Value::String(s) => Some(s),
-            other => other.get("image")?.as_str(),
+        let container = self.node.get("container")?;
+        match container.as_str() {
+            Some(image) => Some(image),
+            None => container.get("image")?.as_str(),
         }
     }
 }
 
-/// A literal `timeout-minutes` value.
-pub fn minutes(v: &Value) -> Option<f64> {
-    match v {
-        Value::Number(n) => n.as_f64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
+/// A literal `timeout-minutes` value: a number, or a string that reads as one.
+pub fn minutes(v: NodeRef<'_>) -> Option<f64> {
+    match v.as_str() {
+        Some(s) => s.trim().parse().ok(),
+        None => v.as_f64(),
     }
 }
 
 /// A step of a job.
 #[derive(Debug, Clone)]
 pub struct Step<'a> {
+    /// The id of the job it belongs to.
+    pub job_id: &'a str,
     /// Index in `steps`.
     pub index: usize,
-    /// The step's JSON.
-    pub value: &'a Value,
-    /// `/jobs/<id>/steps/<index>`.
-    pub pointer: String,
+    /// The step's node.
+    pub node: NodeRef<'a>,
     /// The `run:` script.
     pub run: Option<&'a str>,
     /// The `uses:` action.
@@ -81,48 +89,48 @@ pub struct Step<'a> {
 }
 
 impl Step<'_> {
+    /// `/jobs/<id>/steps/<index>`.
+    pub fn pointer(&self) -> String {
+        format!("/jobs/{}/steps/{}", esc(self.job_id), self.index)
+    }
+
     /// `/jobs/<id>/steps/<index>/run`.
     pub fn run_pointer(&self) -> String {
-        format!("{}/run", self.pointer)
+        format!("{}/run", self.pointer())
     }
 
     /// The step's own `timeout-minutes`, when a literal number.
     pub fn timeout_minutes(&self) -> Option<f64> {
-        minutes(self.value.get("timeout-minutes")?)
+        minutes(self.node.get("timeout-minutes")?)
     }
 }
 
 /// Every job of a workflow document, in document order.
-pub fn jobs(workflow: &Value) -> Vec<Job<'_>> {
-    let Some(jobs) = workflow.get("jobs").and_then(Value::as_object) else {
+pub fn jobs(workflow: NodeRef<'_>) -> Vec<Job<'_>> {
+    let Some(jobs) = workflow.get("jobs").filter(NodeRef::is_object) else {
         return Vec::new();
     };
-    jobs.iter()
-        .map(|(id, value)| {
-            let pointer = format!("/jobs/{}", esc(id));
-            let steps = value
+    jobs.children()
+        .map(|node| {
+            let id = node.key().unwrap_or_default();
+            let steps = node
                 .get("steps")
-                .and_then(Value::as_array)
+                .filter(NodeRef::is_array)
                 .map(|steps| {
                     steps
-                        .iter()
+                        .children()
                         .enumerate()
                         .map(|(index, step)| Step {
+                            job_id: id,
                             index,
-                            value: step,
-                            pointer: format!("{pointer}/steps/{index}"),
-                            run: step.get("run").and_then(Value::as_str),
-                            uses: step.get("uses").and_then(Value::as_str),
+                            node: step,
+                            run: step.get("run").and_then(|r| r.as_str()),
+                            uses: step.get("uses").and_then(|u| u.as_str()),
                         })
                         .collect()
                 })
                 .unwrap_or_default();
-            Job {
-                id,
-                value,
-                pointer,
-                steps,
-            }
+            Job { id, node, steps }
         })
         .collect()
 }
@@ -364,7 +372,8 @@ fn split_flags(words: &[Word], start: usize) -> Invocation {
 
 /// Is `word` the program `name` (bare or as a path)?
 fn is_program(word: &str, name: &str) -> bool {
-    word == name || word.ends_with(&format!("/{name}"))
+    word.strip_suffix(name)
+        .is_some_and(|dir| dir.is_empty() || dir.ends_with('/'))
 }
 
 /// Drops wrappers such as `sudo`, `time`, `env A=b` and `timeout 30m` before the program.
@@ -423,18 +432,20 @@ impl ArgoCommand {
 pub fn argo_command(words: &[Word]) -> Option<ArgoCommand> {
     let words = strip_wrappers(words);
     let program = words.first()?;
+    let plugin = is_program(&program.text, "kubectl-argo-rollouts");
+    if !plugin && !is_program(&program.text, "kubectl") {
+        return None;
+    }
     let call = split_flags(&words[1..], program.start);
-    let skip = if is_program(&program.text, "kubectl-argo-rollouts") {
+    let skip = if plugin {
         0
-    } else if is_program(&program.text, "kubectl") {
+    } else {
         let p = &call.positionals;
         if p.len() >= 2 && p[0].text == "argo" && p[1].text == "rollouts" {
             2
         } else {
             return None;
         }
-    } else {
-        return None;
     };
     let sub = call.positionals.get(skip)?.text.clone();
     let mut call = call;
@@ -489,7 +500,7 @@ pub fn script_span(
     end: usize,
 ) -> Span {
     let Some(script) = step.run else {
-        return cx.span(doc, &step.pointer, crate::context::Target::Key);
+        return cx.span(doc, &step.pointer(), crate::context::Target::Key);
     };
     let Some(needle) = script.get(start..end) else {
         return cx.span(doc, &step.run_pointer(), crate::context::Target::Value);
@@ -621,7 +632,12 @@ pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::Workfl
             .of_kind(crate::repo::Kind::Workflow)
             .map(|doc| crate::context::WorkflowJobs {
                 doc,
-                jobs: jobs(cx.repo.located(doc).value())
+                jobs: cx
+                    .repo
+                    .located(doc)
+                    .root()
+                    .map(jobs)
+                    .unwrap_or_default()
                     .into_iter()
                     .map(|job| {
                         let scripts = job

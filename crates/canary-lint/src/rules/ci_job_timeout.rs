@@ -80,13 +80,13 @@ impl Rule for CiJobTimeout {
                 return;
             }
             let waits = format_go_duration(total);
-            let explicit = job.value.get("timeout-minutes").is_some();
+            let explicit = job.has_timeout();
             match job.timeout_minutes() {
                 Some(minutes) if minutes * 60.0 <= total as f64 => out.push(
                     cx.at_value(
                         &Self::META,
                         doc,
-                        &format!("{}/timeout-minutes", job.pointer),
+                        &format!("{}/timeout-minutes", job.pointer()),
                         format!(
                             "job `{}` times out after {minutes} minutes, but its `kubectl argo rollouts status` waits up to {waits}: GitHub kills the runner before Argo reports",
                             job.id
@@ -101,7 +101,7 @@ impl Rule for CiJobTimeout {
                     cx.at_key(
                         &Self::META,
                         doc,
-                        &job.pointer,
+                        &job.pointer(),
                         format!(
                             "job `{}` has GitHub's default timeout of 360 minutes, but its `kubectl argo rollouts status` waits up to {waits}",
                             job.id
@@ -128,7 +128,7 @@ impl Rule for CiJobTimeout {
                     cx.at_value(
                         &Self::META,
                         doc,
-                        &format!("{}/timeout-minutes", step.pointer),
+                        &format!("{}/timeout-minutes", step.pointer()),
                         format!(
                             "this step times out after {minutes} minutes, but its `kubectl argo rollouts status` waits up to {}",
                             format_go_duration(secs)

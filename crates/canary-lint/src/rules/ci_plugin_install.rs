@@ -70,7 +70,8 @@ impl Rule for CiPluginInstall {
             let earlier_step = job.steps[..command.step.index].iter().any(|s| {
                 s.run.is_some_and(|r| r.contains("kubectl-argo-rollouts"))
                     || (s.uses.is_some()
-                        && s.value
+                        && s.node
+                            .to_value()
                             .to_string()
                             .to_ascii_lowercase()
                             .contains("argo-rollouts"))
