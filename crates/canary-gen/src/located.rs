@@ -10,6 +10,7 @@
 //! so hostile input (100k-deep nesting, alias bombs) ends in an error, never a stack overflow.
 
 mod de;
+mod json;
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::borrow::Cow;
@@ -20,6 +21,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span as RawSpan};
 use serde_json::{Map, Number, Value};
 
 pub use de::DeError;
+pub use json::{load_json_str, strict_json};
 
 /// A position: 1-based line and 1-based column counted in characters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
@@ -177,6 +179,14 @@ impl<'a> NodeRef<'a> {
     pub fn as_str(&self) -> Option<&'a str> {
         match self.node().data {
             Data::Str(s) => Some(self.text(s)),
+            _ => None,
+        }
+    }
+
+    /// The boolean, when the node is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self.node().data {
+            Data::Bool(b) => Some(b),
             _ => None,
         }
     }

@@ -3,7 +3,6 @@
 //! is itself a finding. JSON has no comments; suppress there through the config file.
 
 use canary_gen::located::{Pos, Span};
-use rayon::prelude::*;
 
 use crate::context::Context;
 use crate::declare_rule;
@@ -131,10 +130,15 @@ fn comment_start(line: &str) -> Option<usize> {
     None
 }
 
+/// Can a file hold suppression comments? Only YAML files have them, and every one holds the
+/// marker, so most files are ruled out by one scan (the loader asks while the text is fresh).
+pub fn may_hold_suppressions(rel: &str, text: &str) -> bool {
+    (rel.ends_with(".yaml") || rel.ends_with(".yml")) && text.contains(MARKER)
+}
+
 /// Every suppression comment in a YAML file.
 pub fn parse(file: &SourceFile) -> Vec<Suppression> {
-    // Every suppression comment holds the marker: most files can be skipped in one scan.
-    if !(file.rel.ends_with(".yaml") || file.rel.ends_with(".yml")) || !file.text.contains(MARKER) {
+    if !may_hold_suppressions(&file.rel, &file.text) {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -196,9 +200,12 @@ impl Suppression {
 
 /// Drop suppressed findings and add findings about the suppressions themselves.
 pub fn apply(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
-    // Files are scanned on rayon's threads; the suppressions stay in file order.
-    let per_file: Vec<Vec<Suppression>> = files.par_iter().map(parse).collect();
-    let suppressions: Vec<Suppression> = per_file.into_iter().flatten().collect();
+    // Only the files the loader found the marker in; the suppressions stay in file order.
+    let suppressions: Vec<Suppression> = files
+        .iter()
+        .filter(|f| f.may_suppress)
+        .flat_map(parse)
+        .collect();
     if suppressions.is_empty() {
         return;
     }
@@ -271,6 +278,7 @@ mod tests {
             text: text.into(),
             docs: Vec::new(),
             had_bom: false,
+            may_suppress: may_hold_suppressions("a.yaml", text),
         }
     }
 

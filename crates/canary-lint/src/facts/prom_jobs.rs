@@ -21,8 +21,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use canary_gen::model::Service;
 
+use canary_gen::located::NodeRef;
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::context::Context;
 use crate::repo::index::namespaces_match;
@@ -65,16 +65,28 @@ impl KnownJobs<'_> {
     }
 }
 
-fn match_labels(selector: Option<&Value>) -> BTreeMap<String, String> {
-    selector
-        .and_then(|s| s.get("matchLabels"))
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
-                .collect()
-        })
-        .unwrap_or_default()
+/// A mapping's children when `node` is a mapping, a sequence's when it is a sequence
+/// (nothing otherwise, as `Value::as_object`/`as_array` would say).
+fn mapping(node: Option<NodeRef<'_>>) -> impl Iterator<Item = NodeRef<'_>> {
+    node.filter(NodeRef::is_object)
+        .into_iter()
+        .flat_map(|n| n.children())
+}
+
+fn sequence(node: Option<NodeRef<'_>>) -> impl Iterator<Item = NodeRef<'_>> {
+    node.filter(NodeRef::is_array)
+        .into_iter()
+        .flat_map(|n| n.children())
+}
+
+fn get<'a>(node: Option<NodeRef<'a>>, key: &str) -> Option<NodeRef<'a>> {
+    node?.get(key)
+}
+
+fn match_labels(selector: Option<NodeRef<'_>>) -> BTreeMap<String, String> {
+    mapping(get(selector, "matchLabels"))
+        .filter_map(|v| Some((v.key()?.to_string(), v.as_str()?.to_string())))
+        .collect()
 }
 
 fn selects(wanted: &BTreeMap<String, String>, labels: Option<&BTreeMap<String, String>>) -> bool {
@@ -85,42 +97,29 @@ fn selects(wanted: &BTreeMap<String, String>, labels: Option<&BTreeMap<String, S
 }
 
 /// Does the monitor in `monitor_ns` with `namespaceSelector` look at namespace `ns`?
-fn in_namespaces(spec: &Value, monitor_ns: Option<&str>, ns: Option<&str>) -> bool {
-    let selector = spec.get("namespaceSelector");
-    if selector.and_then(|s| s.get("any")).and_then(Value::as_bool) == Some(true) {
+fn in_namespaces(spec: Option<NodeRef<'_>>, monitor_ns: Option<&str>, ns: Option<&str>) -> bool {
+    let selector = get(spec, "namespaceSelector");
+    if get(selector, "any").and_then(|a| a.as_bool()) == Some(true) {
         return true;
     }
-    if let Some(names) = selector
-        .and_then(|s| s.get("matchNames"))
-        .and_then(Value::as_array)
-    {
+    if let Some(names) = get(selector, "matchNames").filter(NodeRef::is_array) {
         return ns.is_none()
             || names
-                .iter()
-                .filter_map(Value::as_str)
+                .children()
+                .filter_map(|n| n.as_str())
                 .any(|n| Some(n) == ns);
     }
     namespaces_match(monitor_ns, ns)
 }
 
 /// Literal `replacement`s of `targetLabel: job` relabelings of a monitor's endpoints.
-fn relabeled_jobs(spec: &Value) -> Vec<String> {
+fn relabeled_jobs(spec: Option<NodeRef<'_>>) -> Vec<String> {
     let mut out = Vec::new();
     for key in ["endpoints", "podMetricsEndpoints"] {
-        for endpoint in spec
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            for r in endpoint
-                .get("relabelings")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if r.get("targetLabel").and_then(Value::as_str) == Some("job")
-                    && let Some(rep) = r.get("replacement").and_then(Value::as_str)
+        for endpoint in sequence(get(spec, key)) {
+            for r in sequence(endpoint.get("relabelings")) {
+                if r.get("targetLabel").and_then(|t| t.as_str()) == Some("job")
+                    && let Some(rep) = r.get("replacement").and_then(|t| t.as_str())
                     && !rep.contains('$')
                 {
                     out.push(rep.to_string());
@@ -183,10 +182,9 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         }
     }
     for doc in repo.of_kind(Kind::ServiceMonitor) {
-        let value = repo.located(doc).value();
-        let spec = value.get("spec").unwrap_or(&Value::Null);
-        let wanted = match_labels(spec.get("selector"));
-        let job_label = spec.get("jobLabel").and_then(Value::as_str);
+        let spec = get(repo.located(doc).root(), "spec");
+        let wanted = match_labels(get(spec, "selector"));
+        let job_label = get(spec, "jobLabel").and_then(|l| l.as_str());
         let mut found = false;
         let candidates = wanted
             .iter()
@@ -212,12 +210,11 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         known.exact.extend(relabeled);
     }
     for doc in repo.of_kind(Kind::PodMonitor) {
-        let value = repo.located(doc).value();
-        let spec = value.get("spec").unwrap_or(&Value::Null);
+        let spec = get(repo.located(doc).root(), "spec");
         let relabeled = relabeled_jobs(spec);
-        match spec.get("jobLabel").and_then(Value::as_str) {
+        match get(spec, "jobLabel").and_then(|l| l.as_str()) {
             Some(label) => {
-                let wanted = match_labels(spec.get("selector"));
+                let wanted = match_labels(get(spec, "selector"));
                 let mut found = false;
                 for d in repo.of_kind(Kind::Deployment) {
                     let Some(dep) = d.as_deployment() else {
@@ -249,14 +246,8 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         known.exact.extend(relabeled);
     }
     for doc in repo.of_kind(Kind::ScrapeConfig) {
-        let value = repo.located(doc).value();
-        for sc in value
-            .get("scrape_configs")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            if let Some(name) = sc.get("job_name").and_then(Value::as_str) {
+        for sc in sequence(get(repo.located(doc).root(), "scrape_configs")) {
+            if let Some(name) = sc.get("job_name").and_then(|n| n.as_str()) {
                 known.exact.push(name.to_string());
             }
         }

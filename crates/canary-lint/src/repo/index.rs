@@ -270,6 +270,7 @@ mod tests {
             text: src.into(),
             docs: load_str(src, Limits::default()).unwrap_or_default(),
             had_bom: false,
+            may_suppress: false,
         }
     }
 
