@@ -2,6 +2,8 @@
 //! or on the line above it. A suppression without a reason, or one that suppresses nothing,
 //! is itself a finding. JSON has no comments; suppress there through the config file.
 
+use rayon::prelude::*;
+
 use canary_gen::located::{Pos, Span};
 
 use crate::context::Context;
@@ -141,52 +143,71 @@ pub fn parse(file: &SourceFile) -> Vec<Suppression> {
     if !may_hold_suppressions(&file.rel, &file.text) {
         return Vec::new();
     }
+    let text = file.text.as_str();
     let mut out = Vec::new();
-    for (index, line) in file.text.lines().enumerate() {
-        let Some(hash) = comment_start(line) else {
+    // Only the lines that hold the marker: one scan for it over the whole text, counting
+    // line breaks up to each hit (the monorepo has 715 files with one suppression each).
+    let mut line_no = 1u32;
+    let mut counted_to = 0;
+    let mut last_line = None;
+    for (at, _) in text.match_indices(MARKER) {
+        let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+        if last_line == Some(start) {
             continue;
+        }
+        last_line = Some(start);
+        line_no += text[counted_to..start]
+            .bytes()
+            .filter(|b| *b == b'\n')
+            .count() as u32;
+        counted_to = start;
+        // The line as `str::lines` gives it: without its `\n` or `\r\n`.
+        let line = match text[at..].find('\n') {
+            Some(i) => {
+                let line = &text[start..at + i];
+                line.strip_suffix('\r').unwrap_or(line)
+            }
+            None => &text[start..],
         };
-        let comment = line[hash + 1..].trim_start();
-        let Some(rest) = comment.strip_prefix(MARKER) else {
-            continue;
-        };
-        let rest = rest.trim_start();
-        let Some(args) = rest.strip_prefix("allow(") else {
-            continue;
-        };
-        let Some(close) = args.find(')') else {
-            continue;
-        };
-        let codes: Vec<String> = args[..close]
-            .split(',')
-            .map(|c| c.trim().to_string())
-            .filter(|c| !c.is_empty())
-            .collect();
-        let after = args[close + 1..].trim_start();
-        let reason = after
-            .strip_prefix("reason:")
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_string);
-        let line_no = index as u32 + 1;
-        let col = line[..hash].chars().count() as u32 + 1;
-        let end = line.chars().count() as u32 + 1;
-        out.push(Suppression {
-            file: file.rel.clone(),
-            line: line_no,
-            covers_next: line[..hash].trim().is_empty(),
-            codes,
-            reason,
-            span: Span {
-                start: Pos { line: line_no, col },
-                end: Pos {
-                    line: line_no,
-                    col: end,
-                },
-            },
-        });
+        out.extend(parse_line(&file.rel, line, line_no));
     }
     out
+}
+
+/// The suppression on one line, if it has one.
+fn parse_line(rel: &str, line: &str, line_no: u32) -> Option<Suppression> {
+    let hash = comment_start(line)?;
+    let comment = line[hash + 1..].trim_start();
+    let rest = comment.strip_prefix(MARKER)?.trim_start();
+    let args = rest.strip_prefix("allow(")?;
+    let close = args.find(')')?;
+    let codes: Vec<String> = args[..close]
+        .split(',')
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect();
+    let after = args[close + 1..].trim_start();
+    let reason = after
+        .strip_prefix("reason:")
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    let col = line[..hash].chars().count() as u32 + 1;
+    let end = line.chars().count() as u32 + 1;
+    Some(Suppression {
+        file: rel.to_string(),
+        line: line_no,
+        covers_next: line[..hash].trim().is_empty(),
+        codes,
+        reason,
+        span: Span {
+            start: Pos { line: line_no, col },
+            end: Pos {
+                line: line_no,
+                col: end,
+            },
+        },
+    })
 }
 
 impl Suppression {
@@ -200,21 +221,36 @@ impl Suppression {
 
 /// Drop suppressed findings and add findings about the suppressions themselves.
 pub fn apply(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
-    // Only the files the loader found the marker in; the suppressions stay in file order.
-    let suppressions: Vec<Suppression> = files
-        .iter()
+    // Only the files the loader found the marker in, on rayon's threads; the suppressions
+    // stay in file order.
+    let per_file: Vec<Vec<Suppression>> = files
+        .par_iter()
         .filter(|f| f.may_suppress)
-        .flat_map(parse)
+        .map(parse)
         .collect();
+    let suppressions: Vec<Suppression> = per_file.into_iter().flatten().collect();
     if suppressions.is_empty() {
         return;
+    }
+    // Suppressions by the (file, line) they cover: a repo can hold one per file, and a
+    // finding looks only at those of its own line.
+    let mut by_line: std::collections::HashMap<(&str, u32), Vec<usize>> = Default::default();
+    for (i, s) in suppressions.iter().enumerate() {
+        by_line.entry((&s.file, s.line)).or_default().push(i);
+        if s.covers_next {
+            by_line.entry((&s.file, s.line + 1)).or_default().push(i);
+        }
     }
     let mut used = vec![false; suppressions.len()];
     diagnostics.retain(|d| {
         // Findings about suppressions cannot themselves be suppressed.
         let mut keep = true;
-        for (i, s) in suppressions.iter().enumerate() {
-            if s.matches(d) {
+        for &i in by_line
+            .get(&(d.file.as_str(), d.span.start.line))
+            .into_iter()
+            .flatten()
+        {
+            if suppressions[i].matches(d) {
                 used[i] = true;
                 keep = false;
             }
@@ -295,5 +331,25 @@ mod tests {
         assert_eq!(s[1].line, 4);
         assert!(!s[1].covers_next);
         assert!(s[1].reason.is_none());
+    }
+
+    #[test]
+    fn finds_the_same_suppressions_as_reading_every_line() {
+        for text in [
+            "a: 1\r\n# canary-lint: allow(CL104) reason: crlf\r\nb: 2\r\n",
+            "x: \"canary-lint: not this\" # canary-lint: allow(CL1) reason: second on the line\n",
+            "# canary-lint: allow(CL1) # canary-lint: allow(CL2)\nnext: 1",
+            "ünïcødé: 1 # canary-lint: allow(CL104)\n\n\n  # canary-lint: allow(CL105) reason: r\n",
+            "last: 1 # canary-lint: allow(CL104) reason: no newline\r",
+            "canary-lint: allow(CL1)\n# canary-lint:allow(CL2)\n#canary-lint: allow(CL3)\n",
+            "",
+        ] {
+            let every_line: Vec<Suppression> = text
+                .lines()
+                .enumerate()
+                .filter_map(|(i, line)| parse_line("a.yaml", line, i as u32 + 1))
+                .collect();
+            assert_eq!(parse(&file(text)), every_line, "{text:?}");
+        }
     }
 }
