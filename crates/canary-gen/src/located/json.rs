@@ -1,12 +1,15 @@
 //! JSON files read with a JSON parser instead of the YAML scanner.
 //!
 //! JSON is (almost) a subset of YAML 1.2, so [`super::load_str`] reads it, but the YAML scanner
-//! is slow on it: over the benchmark monorepo's 1.9 MB of JSON, saphyr-parser's events alone
-//! took 23 ms, a JSON parser ~5 ms (docs/benchmarks.md, session 4). This route parses with
-//! `jsonc-parser` (strict: every JSONC/JSON5 extension switched off), whose AST carries the
-//! byte range of every value and key, and feeds the same [`Builder`] calls the YAML loader
-//! makes, in the same order. The tree that comes out is the one the YAML route builds: the
-//! same nodes, strings and spans (`tests/json_route.rs` compares both routes node by node).
+//! is slow on it: the benchmark monorepo's 1,430 JSON files (1.9 MB) take 31.8 ms through the
+//! YAML loader and 14.4 ms through this route, trees included, on one thread
+//! (docs/benchmarks.md, session 5). This route parses with `jsonc-parser` (strict: every
+//! JSONC/JSON5 extension switched off), whose AST carries the byte range of every value and
+//! key, and feeds the same [`Builder`] calls the YAML loader makes, in the same order. The
+//! tree that comes out is the one the YAML route builds: the same nodes, strings and spans
+//! (the tests below compare both routes node by node). The YAML loader's span of a quoted
+//! scalar or a closing bracket also covers the spaces and tabs after it on its line; this
+//! route does the same.
 //!
 //! Anything this route is not sure to read exactly like the YAML loader goes to the YAML
 //! loader instead, so errors keep their YAML-route messages and positions: text that is not
