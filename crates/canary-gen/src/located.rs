@@ -230,6 +230,26 @@ impl<'a> NodeRef<'a> {
         }
     }
 
+    /// The entries of a mapping, in order; nothing when the node is not a mapping (as
+    /// `serde_json::Value::as_object` would say).
+    pub fn entries(&self) -> Children<'a> {
+        self.children_if(self.is_object())
+    }
+
+    /// The items of a sequence, in order; nothing when the node is not a sequence (as
+    /// `serde_json::Value::as_array` would say).
+    pub fn items(&self) -> Children<'a> {
+        self.children_if(self.is_array())
+    }
+
+    fn children_if(&self, wanted: bool) -> Children<'a> {
+        let mut children = self.children();
+        if !wanted {
+            children.left = 0;
+        }
+        children
+    }
+
     /// The value under `key`, when the node is a mapping that has it.
     pub fn get(&self, key: &str) -> Option<NodeRef<'a>> {
         if !self.is_object() {
@@ -1071,6 +1091,31 @@ mod tests {
         assert_eq!(a[0].value()["a"][1], "x");
         assert_eq!(a, b);
         assert_ne!(a, load_str("a: [1, y]\n", Limits::default()).unwrap());
+    }
+
+    #[test]
+    fn entries_and_items_only_of_their_own_kind() {
+        let docs = load_str("m: {a: 1, b: 2}\ns: [x, y, z]\nv: 3\n", Limits::default()).unwrap();
+        let root = docs[0].root().expect("root");
+        let keys = |n: NodeRef<'_>| {
+            n.entries()
+                .map(|c| c.key().unwrap_or("-").to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(root.get("m").unwrap()), ["a", "b"]);
+        assert!(keys(root.get("s").unwrap()).is_empty());
+        assert_eq!(
+            root.get("s")
+                .unwrap()
+                .items()
+                .filter_map(|c| c.as_str())
+                .collect::<Vec<_>>(),
+            ["x", "y", "z"]
+        );
+        assert_eq!(root.get("m").unwrap().items().count(), 0);
+        assert_eq!(root.get("v").unwrap().entries().count(), 0);
+        assert_eq!(root.get("v").unwrap().items().count(), 0);
+        assert_eq!(root.get("v").unwrap().as_f64(), Some(3.0));
     }
 
     #[test]

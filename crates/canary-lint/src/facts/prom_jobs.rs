@@ -65,26 +65,14 @@ impl KnownJobs<'_> {
     }
 }
 
-/// A mapping's children when `node` is a mapping, a sequence's when it is a sequence
-/// (nothing otherwise, as `Value::as_object`/`as_array` would say).
-fn mapping(node: Option<NodeRef<'_>>) -> impl Iterator<Item = NodeRef<'_>> {
-    node.filter(NodeRef::is_object)
-        .into_iter()
-        .flat_map(|n| n.children())
-}
-
-fn sequence(node: Option<NodeRef<'_>>) -> impl Iterator<Item = NodeRef<'_>> {
-    node.filter(NodeRef::is_array)
-        .into_iter()
-        .flat_map(|n| n.children())
-}
-
 fn get<'a>(node: Option<NodeRef<'a>>, key: &str) -> Option<NodeRef<'a>> {
     node?.get(key)
 }
 
 fn match_labels(selector: Option<NodeRef<'_>>) -> BTreeMap<String, String> {
-    mapping(get(selector, "matchLabels"))
+    get(selector, "matchLabels")
+        .into_iter()
+        .flat_map(|m| m.entries())
         .filter_map(|v| Some((v.key()?.to_string(), v.as_str()?.to_string())))
         .collect()
 }
@@ -105,7 +93,7 @@ fn in_namespaces(spec: Option<NodeRef<'_>>, monitor_ns: Option<&str>, ns: Option
     if let Some(names) = get(selector, "matchNames").filter(NodeRef::is_array) {
         return ns.is_none()
             || names
-                .children()
+                .items()
                 .filter_map(|n| n.as_str())
                 .any(|n| Some(n) == ns);
     }
@@ -116,8 +104,12 @@ fn in_namespaces(spec: Option<NodeRef<'_>>, monitor_ns: Option<&str>, ns: Option
 fn relabeled_jobs(spec: Option<NodeRef<'_>>) -> Vec<String> {
     let mut out = Vec::new();
     for key in ["endpoints", "podMetricsEndpoints"] {
-        for endpoint in sequence(get(spec, key)) {
-            for r in sequence(endpoint.get("relabelings")) {
+        for endpoint in get(spec, key).into_iter().flat_map(|e| e.items()) {
+            for r in endpoint
+                .get("relabelings")
+                .into_iter()
+                .flat_map(|r| r.items())
+            {
                 if r.get("targetLabel").and_then(|t| t.as_str()) == Some("job")
                     && let Some(rep) = r.get("replacement").and_then(|t| t.as_str())
                     && !rep.contains('$')
@@ -246,7 +238,11 @@ pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
         known.exact.extend(relabeled);
     }
     for doc in repo.of_kind(Kind::ScrapeConfig) {
-        for sc in sequence(get(repo.located(doc).root(), "scrape_configs")) {
+        let root = repo.located(doc).root();
+        for sc in get(root, "scrape_configs")
+            .into_iter()
+            .flat_map(|s| s.items())
+        {
             if let Some(name) = sc.get("job_name").and_then(|n| n.as_str()) {
                 known.exact.push(name.to_string());
             }

@@ -115,21 +115,17 @@ pub fn jobs(workflow: NodeRef<'_>) -> Vec<Job<'_>> {
             let id = node.key().unwrap_or_default();
             let steps = node
                 .get("steps")
-                .filter(NodeRef::is_array)
-                .map(|steps| {
-                    steps
-                        .children()
-                        .enumerate()
-                        .map(|(index, step)| Step {
-                            job_id: id,
-                            index,
-                            node: step,
-                            run: step.get("run").and_then(|r| r.as_str()),
-                            uses: step.get("uses").and_then(|u| u.as_str()),
-                        })
-                        .collect()
+                .into_iter()
+                .flat_map(|steps| steps.items())
+                .enumerate()
+                .map(|(index, step)| Step {
+                    job_id: id,
+                    index,
+                    node: step,
+                    run: step.get("run").and_then(|r| r.as_str()),
+                    uses: step.get("uses").and_then(|u| u.as_str()),
                 })
-                .unwrap_or_default();
+                .collect();
             Job { id, node, steps }
         })
         .collect()
