@@ -4,9 +4,9 @@
 # Needs hyperfine and GNU time (Debian: apt-get install hyperfine time) and python3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# The binaries belong to the root package (`canary-gen`); the libraries (`canary-gen-core`,
-# `canary-lint`) have none, so building them alone would time stale binaries.
-cargo build --release -p canary-gen --bins
+# The binaries belong to the root package (`canary-toolkit`); the libraries (`canary-core`,
+# `canary-gen`, `canary-lint`) have none, so building them alone would time stale binaries.
+cargo build --release -p canary-toolkit --bins
 target=${CARGO_TARGET_DIR:-target}
 gen=$target/release/canary-gen
 lint=$target/release/canary-lint

@@ -23,7 +23,7 @@ fn render_to_stdout_is_one_manifest_stream() {
     let out = run_gen(&["render", "--provider", "newrelic"], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stdout = text(&out.stdout);
-    let docs = canary_gen::located::load_str(&stdout, Default::default()).expect("stdout parses");
+    let docs = canary_core::located::load_str(&stdout, Default::default()).expect("stdout parses");
     let kinds: Vec<&str> = docs
         .iter()
         .filter_map(|d| d.value()["kind"].as_str())
@@ -173,7 +173,7 @@ fn schema_is_json_schema_that_accepts_the_default() {
     let schema: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let spec =
-        canary_gen::located::load_str(canary_gen::spec::DEFAULT_SPEC_TEXT, Default::default())
+        canary_core::located::load_str(canary_gen::spec::DEFAULT_SPEC_TEXT, Default::default())
             .unwrap();
     assert!(validator.is_valid(spec[0].value()));
     assert!(!validator.is_valid(&serde_json::json!({"app": 1})));

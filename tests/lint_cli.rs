@@ -203,3 +203,92 @@ fn deny_warnings_counts_warnings() {
     );
     assert_eq!(code(&o), 0);
 }
+
+#[test]
+fn completions_and_man_page() {
+    let bin = env!("CARGO_BIN_EXE_canary-lint");
+    for shell in ["bash", "zsh", "fish"] {
+        let out = Command::new(bin)
+            .args(["completions", shell])
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{shell}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("canary-lint"),
+            "{shell}"
+        );
+    }
+    let man = Command::new(bin).arg("man").output().expect("runs");
+    assert!(man.status.success());
+    assert!(String::from_utf8_lossy(&man.stdout).contains(".TH canary-lint"));
+}
+
+#[test]
+fn config_file_sets_levels_and_reports_bad_keys_with_locations() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let src = fixtures().join("CL104/bad/k8s");
+    std::fs::create_dir_all(dir.path().join("k8s")).expect("mkdir");
+    for f in ["deployment.yaml", "rollout.yaml", "analysis-template.yaml"] {
+        std::fs::copy(src.join(f), dir.path().join("k8s").join(f)).expect("copy");
+    }
+    let bin = env!("CARGO_BIN_EXE_canary-lint");
+    let run = |args: &[&str]| {
+        std::process::Command::new(bin)
+            .args(args)
+            .arg(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("runs")
+    };
+    // Without config: CL104 is an error, exit 1.
+    assert_eq!(run(&[]).status.code(), Some(1));
+    // Demoted to a warning and CL406 switched off: exit 0, unless --deny-warnings.
+    std::fs::write(
+        dir.path().join(".canary-lint.toml"),
+        "[rules]\nworkload-ref-scale-down = \"warning\"\nCL406 = \"off\"\n",
+    )
+    .expect("write");
+    let out = run(&["--format", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let rules: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert!(rules.iter().all(|r| *r == "CL104"), "{rules:?}");
+    assert!(
+        v["diagnostics"]
+            .as_array()
+            .expect("array")
+            .iter()
+            .all(|d| d["severity"] == "warning")
+    );
+    assert_eq!(run(&["--deny-warnings"]).status.code(), Some(1));
+    // A per-file suppression (for JSON files, which cannot carry comments) and a bad key.
+    std::fs::write(dir.path().join(".canary-lint.toml"), "[rules]\nCL406 = \"off\"\n[[per-file]]\npath = \"k8s/rollout.yaml\"\nallow = [\"CL104\"]\nreason = \"migration in progress\"\n").expect("write");
+    assert_eq!(run(&[]).status.code(), Some(0));
+    std::fs::write(
+        dir.path().join(".canary-lint.toml"),
+        "readiness-allowance = \"90s\"\n\n[rules]\nCL999 = \"off\"\n",
+    )
+    .expect("write");
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains(".canary-lint.toml:4:1"), "{err}");
+    assert!(err.contains("`CL999` is not a canary-lint rule"), "{err}");
+    // Include/exclude globs select what is linted.
+    std::fs::write(
+        dir.path().join(".canary-lint.toml"),
+        "exclude = [\"k8s/rollout.yaml\"]\n",
+    )
+    .expect("write");
+    assert_eq!(run(&[]).status.code(), Some(0));
+}

@@ -8,8 +8,8 @@ use canary_gen::bundle::build;
 use canary_gen::output::write_tree;
 use canary_gen::render::render;
 use canary_gen::spec::{LoadedSpec, Overrides, default_spec, validate};
-use canary_lint::context::Settings;
 use canary_lint::report::{Format, render as render_report};
+use canary_lint::settings::Settings;
 
 /// The workspace root.
 pub fn root() -> PathBuf {

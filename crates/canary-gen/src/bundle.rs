@@ -7,31 +7,28 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::{Value, json};
 
-use crate::ladder::{Ladder, LadderBudget, TimelineStep, recommended_status_timeout};
-use crate::model::analysis::{
+use crate::spec::{CanarySpec, MetricSpec, NoData, Provider, Routing, known_args};
+use canary_core::ladder::{
+    EFFECTIVE_WEIGHT_TOLERANCE, Ladder, LadderBudget, TimelineStep, recommended_status_timeout,
+};
+use canary_core::model::analysis::{
     AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric, PrometheusMetric,
     arg_placeholders,
 };
-use crate::model::monitoring::{MONITORING_API_VERSION, PrometheusRuleSpec, Rule, RuleGroup};
-use crate::model::newrelic::{
+use canary_core::model::monitoring::{MONITORING_API_VERSION, PrometheusRuleSpec, Rule, RuleGroup};
+use canary_core::model::newrelic::{
     DashboardPage, DashboardWidget, Nrql, NrqlExpiration, NrqlQuery, NrqlSignal, NrqlTerm,
     RawConfiguration, Visualization, WidgetLayout,
 };
-use crate::model::rollout::{
+use canary_core::model::rollout::{
     ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy,
     NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
 };
-use crate::model::values::{DurationString, IntOrString, parse_go_duration};
-use crate::model::{
+use canary_core::model::values::{DurationString, IntOrString, parse_go_duration};
+use canary_core::model::{
     AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout, Service,
 };
-use crate::spec::{CanarySpec, MetricSpec, NoData, Provider, Routing, known_args};
-
-/// The lint rule code for "basic canary weight far from setWeight"; the generator writes an
-/// acknowledged suppression for it when the spec asks for such a ladder.
-pub const EFFECTIVE_WEIGHT_RULE: &str = "CL1001";
-/// Percentage points between setWeight and the real pod share above which both tools warn.
-pub const EFFECTIVE_WEIGHT_TOLERANCE: f64 = 10.0;
+use canary_core::rbac::DEPLOYER_GRANTS;
 
 /// Every object a migration needs, built from one spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -290,10 +287,10 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
             .filter(|p| parse_go_duration(p).is_ok())
         {
             steps.push(CanaryStep {
-                pause: Some(crate::model::rollout::RolloutPause {
-                    duration: Some(crate::model::values::PauseDuration(IntOrString::String(
-                        p.to_string(),
-                    ))),
+                pause: Some(canary_core::model::rollout::RolloutPause {
+                    duration: Some(canary_core::model::values::PauseDuration(
+                        IntOrString::String(p.to_string()),
+                    )),
                 }),
                 ..Default::default()
             });
@@ -376,39 +373,21 @@ fn service(spec: &CanarySpec, name: String) -> Service {
 fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
     let app = &spec.app;
     let name = Names::role(&app.name);
-    let rule = |groups: &[&str], resources: &[&str], names: Option<Vec<String>>, verbs: &[&str]| {
-        PolicyRule {
-            api_groups: Some(groups.iter().map(|s| s.to_string()).collect()),
-            resources: Some(resources.iter().map(|s| s.to_string()).collect()),
-            resource_names: names,
-            verbs: verbs.iter().map(|s| s.to_string()).collect(),
+    let rules = DEPLOYER_GRANTS
+        .iter()
+        .map(|grant| PolicyRule {
+            api_groups: Some(vec![grant.api_group.to_string()]),
+            resources: Some(grant.resources.iter().map(|s| s.to_string()).collect()),
+            resource_names: grant
+                .workload_only
+                .then(|| vec![app.deployment_name().to_string()]),
+            verbs: grant.verbs.iter().map(|s| s.to_string()).collect(),
             ..Default::default()
-        }
-    };
+        })
+        .collect();
     let role = Role {
         metadata: meta(&name, &app.namespace, &app.name),
-        rules: Some(vec![
-            rule(
-                &["argoproj.io"],
-                &["rollouts"],
-                None,
-                &["get", "list", "watch", "update", "patch"],
-            ),
-            rule(
-                &["argoproj.io"],
-                &["analysisruns", "analysistemplates"],
-                None,
-                &["get", "list", "watch"],
-            ),
-            rule(
-                &["apps"],
-                &["deployments"],
-                Some(vec![app.deployment_name().to_string()]),
-                &["get", "update", "patch"],
-            ),
-            rule(&["apps"], &["replicasets"], None, &["get", "list", "watch"]),
-            rule(&[""], &["pods"], None, &["get", "list", "watch"]),
-        ]),
+        rules: Some(rules),
     };
     let binding = RoleBinding {
         metadata: meta(&name, &app.namespace, &app.name),

@@ -6,13 +6,13 @@ use std::path::{Path, PathBuf};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::bundle::{Bundle, build, canary_tiles};
-use crate::model::values::format_go_duration;
 use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
 use crate::render::{RenderedFile, Scope, manifest_stream, render_scope};
 use crate::spec::{
     DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec_then, load_spec_then,
     schema, validate,
 };
+use canary_core::model::values::format_go_duration;
 
 /// Render an Argo Rollouts canary migration from one spec.
 #[derive(Debug, Parser)]
@@ -378,7 +378,7 @@ pub fn plan_text(bundle: &Bundle) -> String {
             Some(split) => {
                 let pct = split.canary_percent();
                 let far = (pct - f64::from(step.weight)).abs()
-                    > crate::bundle::EFFECTIVE_WEIGHT_TOLERANCE;
+                    > canary_core::ladder::EFFECTIVE_WEIGHT_TOLERANCE;
                 format!(
                     "{} + {} ({:.0}%){}",
                     split.canary,

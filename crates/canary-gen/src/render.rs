@@ -6,11 +6,12 @@ use minijinja::{Environment, Error as TemplateError, ErrorKind, Value as TplValu
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use crate::bundle::{Bundle, EFFECTIVE_WEIGHT_RULE};
-use crate::ladder::PodSplit;
-use crate::located::{Limits, load_str};
-use crate::model::values::format_go_duration;
+use crate::bundle::Bundle;
 use crate::spec::{NoData, Provider, Routing};
+use canary_core::ladder::EFFECTIVE_WEIGHT_RULE;
+use canary_core::ladder::PodSplit;
+use canary_core::located::{Limits, load_str};
+use canary_core::model::values::format_go_duration;
 
 /// One generated file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,8 +90,8 @@ pub fn plain_scalar_ok(s: &str) -> bool {
     s.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
-        && crate::yaml11::plain_is_string_in_yaml11(s)
-        && crate::located::resolve_plain(s).is_string()
+        && canary_core::yaml11::plain_is_string_in_yaml11(s)
+        && canary_core::located::resolve_plain(s).is_string()
 }
 
 /// Characters that must not appear raw in YAML text: outside the YAML printable set, the BOM,

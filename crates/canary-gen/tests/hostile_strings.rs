@@ -154,7 +154,7 @@ proptest! {
         // A second, independent reader (serde-saphyr, the maintained serde_yaml successor)
         // reads every YAML file to the same values as our span-keeping loader.
         for f in files.iter().flatten().filter(|f| f.path.ends_with(".yaml") || f.path.ends_with(".yml")) {
-            let ours: Vec<serde_json::Value> = canary_gen::located::load_str(&f.contents, Default::default())
+            let ours: Vec<serde_json::Value> = canary_core::located::load_str(&f.contents, Default::default())
                 .map_err(|e| TestCaseError::fail(format!("{}: {e}", f.path)))?
                 .into_iter()
                 .map(|d| d.value().clone())
@@ -280,7 +280,7 @@ fn pyyaml_reads_the_same_values() {
         );
         let theirs: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         let ours: Vec<serde_json::Value> =
-            canary_gen::located::load_str(&contents, Default::default())
+            canary_core::located::load_str(&contents, Default::default())
                 .unwrap()
                 .into_iter()
                 .map(|d| d.value().clone())

@@ -5,9 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::registry::{Category, find_rule};
+use crate::registry::find_rule;
 use crate::repo::RepoError;
 use crate::report::{self, Format};
+use crate::rule::Category;
 use crate::rules::ALL;
 
 /// Check a repo's Argo Rollouts canary setup for mistakes that only show at run time.
@@ -182,9 +183,9 @@ fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliE
         )
         .map_err(CliError::Crd)?;
     let mut outcome = if args.parse_only {
-        crate::load_only(&args.path)?
+        crate::engine::load_only(&args.path)?
     } else {
-        crate::lint_with_config(&args.path, &settings, &config)?
+        crate::engine::lint_with_config(&args.path, &settings, &config)?
     };
     if !args.files.is_empty() {
         let cwd = std::env::current_dir()?;

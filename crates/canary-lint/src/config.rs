@@ -23,14 +23,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use canary_gen::diag::{Located, render_error};
-use canary_gen::located::{Pos, Span};
+use canary_core::diag::{Located, render_error};
+use canary_core::located::{Pos, Span};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::context::Settings;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::registry::find_rule;
+use crate::settings::Settings;
 
 /// The default config file name at the root.
 pub const CONFIG_FILE: &str = ".canary-lint.toml";
@@ -210,7 +210,7 @@ impl Config {
         if let Some(v) = raw.readiness_allowance {
             let secs = match v.get_ref() {
                 toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
-                toml::Value::String(s) => canary_gen::model::values::parse_go_duration(s).ok(),
+                toml::Value::String(s) => canary_core::model::values::parse_go_duration(s).ok(),
                 _ => None,
             };
             match secs {
@@ -312,7 +312,7 @@ impl Config {
             .or_else(|| self.crd_dir.as_ref().map(|d| base.join(d)));
         let crd_schemas = match crd_dir {
             Some(dir) => Some(std::sync::Arc::new(
-                canary_gen::crd::CrdSchemas::load_dir(&dir).map_err(|e| e.to_string())?,
+                canary_core::crd::CrdSchemas::load_dir(&dir).map_err(|e| e.to_string())?,
             )),
             None => None,
         };

@@ -2,9 +2,61 @@
 
 use std::cmp::Ordering;
 
-use canary_gen::located::Span;
+use canary_core::located::Span;
 
-use crate::registry::RuleMeta;
+/// What kind of problem a rule finds; sets its default severity.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Category {
+    /// Will fail or misbehave at run time: error.
+    Correctness,
+    /// Probably wrong: warning.
+    Suspicious,
+    /// Worth knowing: info.
+    Advice,
+}
+
+impl Category {
+    /// The default severity of rules in this category.
+    pub const fn severity(self) -> Severity {
+        match self {
+            Category::Correctness => Severity::Error,
+            Category::Suspicious => Severity::Warning,
+            Category::Advice => Severity::Info,
+        }
+    }
+}
+
+/// Everything known about a rule except how it checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleMeta {
+    /// Stable code, `CL` + three or four digits.
+    pub code: &'static str,
+    /// Kebab-case name.
+    pub name: &'static str,
+    /// Category; sets the default severity.
+    pub category: Category,
+    /// One line for `canary-lint rules`.
+    pub summary: &'static str,
+    /// The rule's doc comment, one `#[doc]` line per line (each with rustdoc's leading space).
+    pub doc: &'static str,
+}
+
+impl RuleMeta {
+    /// Default severity.
+    pub const fn severity(&self) -> Severity {
+        self.category.severity()
+    }
+
+    /// The doc comment as Markdown, without rustdoc's leading space on each line.
+    pub fn explain(&self) -> String {
+        let mut out = String::with_capacity(self.doc.len());
+        for line in self.doc.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out
+    }
+}
 
 /// How bad a finding is. A rule's category sets its default severity.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -150,8 +202,8 @@ impl Counts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::{Category, RuleMeta};
-    use canary_gen::located::Pos;
+    use super::{Category, RuleMeta};
+    use canary_core::located::Pos;
 
     const META: RuleMeta = RuleMeta {
         code: "CL999",

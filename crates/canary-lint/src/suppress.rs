@@ -4,95 +4,13 @@
 
 use rayon::prelude::*;
 
-use canary_gen::located::{Pos, Span};
+use canary_core::located::{Pos, Span};
 
-use crate::context::Context;
-use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta, find_rule};
+use crate::registry::find_rule;
 use crate::repo::SourceFile;
-
-declare_rule! {
-    /// ## What it checks
-    ///
-    /// Every `# canary-lint: allow(CODE)` comment carries a `reason: …` after it.
-    ///
-    /// ## Why it matters
-    ///
-    /// A suppression hides a finding from everyone who reads the repo later. Without a reason
-    /// nobody can tell an accepted risk from a silenced mistake, and nobody knows when it can go.
-    ///
-    /// ## Example
-    ///
-    /// ```yaml
-    /// # canary-lint: allow(CL1001)
-    /// - setWeight: 10
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Say why: `# canary-lint: allow(CL1001) reason: 2 replicas; 33% of pods accepted for the first rung`.
-    ///
-    /// ## Source
-    ///
-    /// The same convention as kube-linter's `ignore-check.kube-linter.io/<check>: "<reason>"`
-    /// annotations, which its docs ask to carry an explanation.
-    pub struct SuppressionWithoutReason {
-        code: "CL004",
-        name: "suppression-without-reason",
-        category: Suspicious,
-        summary: "an inline suppression has no reason",
-    }
-}
-
-declare_rule! {
-    /// ## What it checks
-    ///
-    /// Every `# canary-lint: allow(CODE)` comment suppresses at least one finding, and names
-    /// codes (or rule names) that exist.
-    ///
-    /// ## Why it matters
-    ///
-    /// A stale suppression outlives the problem it excused and will silently hide the next,
-    /// unrelated finding of that rule on the same line.
-    ///
-    /// ## Example
-    ///
-    /// ```yaml
-    /// # canary-lint: allow(CL104) reason: old spelling   <- the value is already fixed
-    /// scaleDown: onsuccess
-    /// ```
-    ///
-    /// ## Fix
-    ///
-    /// Delete the comment, or move it to the line the finding is on (or the line above).
-    ///
-    /// ## Source
-    ///
-    /// canary-lint's own suppression syntax; the check mirrors ruff's unused-`noqa` rule.
-    pub struct UnusedSuppression {
-        code: "CL005",
-        name: "unused-suppression",
-        category: Suspicious,
-        summary: "an inline suppression suppresses nothing or names an unknown rule",
-    }
-}
-
-impl Rule for SuppressionWithoutReason {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
-}
-
-impl Rule for UnusedSuppression {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
-    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
-}
+use crate::repo::load::{SUPPRESSION_MARKER as MARKER, may_hold_suppressions};
+use crate::rules::suppression::{SuppressionWithoutReason, UnusedSuppression};
 
 /// One `allow(...)` comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,8 +30,6 @@ pub struct Suppression {
     pub span: Span,
 }
 
-const MARKER: &str = "canary-lint:";
-
 /// Byte index of the `#` that starts a comment on this line, ignoring `#` inside quotes and
 /// `#` not preceded by whitespace (YAML only starts a comment after a space).
 fn comment_start(line: &str) -> Option<usize> {
@@ -130,12 +46,6 @@ fn comment_start(line: &str) -> Option<usize> {
         prev = c;
     }
     None
-}
-
-/// Can a file hold suppression comments? Only YAML files have them, and every one holds the
-/// marker, so most files are ruled out by one scan (the loader asks while the text is fresh).
-pub fn may_hold_suppressions(rel: &str, text: &str) -> bool {
-    (rel.ends_with(".yaml") || rel.ends_with(".yml")) && text.contains(MARKER)
 }
 
 /// Every suppression comment in a YAML file.

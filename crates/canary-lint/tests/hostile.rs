@@ -5,7 +5,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use canary_gen::located::Pos;
+use canary_core::located::Pos;
 use common::{codes, fixtures, lint_ok, render_both, tempdir, write};
 
 const ROLLOUT_LINES: [&str; 11] = [

@@ -22,11 +22,11 @@ use regex_syntax::hir::{Class, Hir, HirKind};
 use serde_json::{Value, json};
 
 use crate::bundle::{Bundle, number, success_condition, threshold};
-use crate::model::analysis::substitute_args;
-use crate::model::monitoring::Rule;
-use crate::model::values::{IntOrString, parse_go_duration};
 use crate::render::{RenderError, RenderedFile, check_yaml, render_template_pub};
 use crate::spec::{Provider, known_args};
+use canary_core::model::analysis::substitute_args;
+use canary_core::model::monitoring::Rule;
+use canary_core::model::values::{IntOrString, parse_go_duration};
 use condition::{Outcome, Verdict, verdict};
 use eval::{Kind, Labels, Series, Value as EvalValue, selects};
 

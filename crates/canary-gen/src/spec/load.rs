@@ -5,8 +5,8 @@ use std::fmt;
 use serde_json::Value;
 
 use super::types::CanarySpec;
-use crate::diag::{Located, render_error};
-use crate::located::{Limits, LocatedDoc, Span, load_str};
+use canary_core::diag::{Located, render_error};
+use canary_core::located::{Limits, LocatedDoc, Span, load_str};
 
 /// The built-in default spec (the seed's instant-api setup), with its comments.
 pub const DEFAULT_SPEC_TEXT: &str = include_str!("../../../../templates/canary.yaml");

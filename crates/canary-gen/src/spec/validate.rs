@@ -4,10 +4,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::{LoadedSpec, SpecError};
 use super::types::{Provider, Routing};
-use crate::diag::Located;
-use crate::model::analysis::arg_placeholders;
-use crate::model::values::{is_dns1123_label, parse_go_duration};
-use crate::nrql::{nrql_aliases, nrql_has_keyword};
+use canary_core::diag::Located;
+use canary_core::model::analysis::arg_placeholders;
+use canary_core::model::values::{is_dns1123_label, parse_go_duration};
+use canary_core::nrql::{nrql_aliases, nrql_has_keyword};
 
 /// Command-line settings that win over the spec.
 #[derive(Debug, Clone, Default)]
@@ -117,7 +117,7 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     }
     if let Some(nginx) = &spec.traffic.nginx
         && !nginx.stable_ingress.is_empty()
-        && !crate::model::values::is_dns1123_subdomain(&nginx.stable_ingress)
+        && !canary_core::model::values::is_dns1123_subdomain(&nginx.stable_ingress)
     {
         push(
             loaded.span("/traffic/nginx/stableIngress"),
@@ -267,9 +267,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
             }
         }
         let resolved =
-            crate::model::analysis::substitute_args(&query.query, |n| args.get(n).cloned());
+            canary_core::model::analysis::substitute_args(&query.query, |n| args.get(n).cloned());
         match provider {
-            Provider::Prometheus => match crate::promql::selectors(&resolved) {
+            Provider::Prometheus => match canary_core::promql::selectors(&resolved) {
                 Err(e) => push(
                     loaded.span(&qp),
                     format!("PromQL does not parse: {e}"),
@@ -370,7 +370,7 @@ pub fn is_label_key(key: &str) -> bool {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
-    prefix.is_none_or(crate::model::values::is_dns1123_subdomain)
+    prefix.is_none_or(canary_core::model::values::is_dns1123_subdomain)
         && !name.is_empty()
         && is_label_value(name)
 }
@@ -384,7 +384,10 @@ pub fn is_label_value(v: &str) -> bool {
         && v.chars().last().is_some_and(|c| c.is_ascii_alphanumeric())
 }
 
-fn problems_push(push: &mut impl FnMut(crate::located::Span, String, Option<&str>), p: Located) {
+fn problems_push(
+    push: &mut impl FnMut(canary_core::located::Span, String, Option<&str>),
+    p: Located,
+) {
     push(p.span, p.message, p.help.as_deref());
 }
 

@@ -8,12 +8,12 @@
 //! template are followed too. Namespace matching is the repo index's (an object without
 //! `metadata.namespace` matches any namespace).
 
-use canary_gen::located::NodeRef;
+use canary_core::located::NodeRef;
 use std::collections::BTreeSet;
 
-use canary_gen::model::AnalysisTemplate;
-use canary_gen::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
-use canary_gen::model::{Rollout, analysis::Argument};
+use canary_core::model::AnalysisTemplate;
+use canary_core::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
+use canary_core::model::{Rollout, analysis::Argument};
 use serde_json::Value;
 
 use crate::repo::{Document, Kind, Object, Repo};
@@ -332,7 +332,7 @@ pub fn other_placeholders(text: &str) -> Vec<String> {
 }
 
 /// The metric's name for messages.
-pub fn metric_label(metric: &canary_gen::model::analysis::Metric, index: usize) -> String {
+pub fn metric_label(metric: &canary_core::model::analysis::Metric, index: usize) -> String {
     if metric.name.is_empty() {
         format!("metrics[{index}]")
     } else {
@@ -373,7 +373,7 @@ mod tests {
 
     #[test]
     fn walks_strings_in_order_with_pointers() {
-        let docs = canary_gen::located::load_str(
+        let docs = canary_core::located::load_str(
             r#"{"a": "x", "b": [{"c/d": "y"}, 3], "e": "z"}"#,
             Default::default(),
         )

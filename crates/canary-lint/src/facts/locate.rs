@@ -7,10 +7,11 @@
 //! needle cannot be found verbatim (an escape sequence inside a quoted string, say), the
 //! whole value's span is used instead.
 
-use canary_gen::located::{Pos, Span};
+use canary_core::located::{Pos, Span};
 
-use crate::context::{Context, Target};
+use super::Facts;
 use crate::repo::Document;
+use crate::repo::Target;
 
 /// Byte offset of `pos` (1-based line, 1-based column in characters) in `text`.
 fn byte_of(text: &str, pos: Pos) -> Option<usize> {
@@ -49,7 +50,7 @@ pub fn occurrences_before(haystack: &str, offset: usize, needle: &str) -> usize 
 /// The span of the `occurrence`-th (0-based) verbatim `needle` within the source of the
 /// value at `pointer`; the value's span when it is not there.
 pub fn span_in_value(
-    cx: &Context<'_>,
+    cx: &Facts<'_>,
     doc: &Document,
     pointer: &str,
     needle: &str,
@@ -79,7 +80,7 @@ fn find_in(text: &str, within: Span, needle: &str, occurrence: usize) -> Option<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canary_gen::located::{Limits, load_str};
+    use canary_core::located::{Limits, load_str};
 
     fn p(line: u32, col: u32) -> Pos {
         Pos { line, col }

@@ -6,8 +6,8 @@
 //! name (`count(*)` → `count`) or `function.attribute` (`average(duration)` →
 //! `average.duration`) when un-aliased; FACET queries add the facet attributes and `facet`.
 
-use canary_gen::model::{Dashboard, NrqlCondition};
-use canary_gen::nrql::nrql_aliases;
+use canary_core::model::{Dashboard, NrqlCondition};
+use canary_core::nrql::nrql_aliases;
 
 use crate::repo::{Document, Kind, Object, Repo};
 

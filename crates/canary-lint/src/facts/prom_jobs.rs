@@ -19,12 +19,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use canary_gen::model::Service;
+use canary_core::model::Service;
 
-use canary_gen::located::NodeRef;
+use canary_core::located::NodeRef;
 use rayon::prelude::*;
 
-use crate::context::Context;
+use super::Facts;
 use crate::repo::index::namespaces_match;
 use crate::repo::{Document, Kind, Object};
 
@@ -123,7 +123,7 @@ fn relabeled_jobs(spec: Option<NodeRef<'_>>) -> Vec<String> {
 }
 
 /// Everything the repo (and the settings) define.
-pub fn known_jobs<'r>(cx: &Context<'r>) -> KnownJobs<'r> {
+pub fn known_jobs<'r>(cx: &Facts<'r>) -> KnownJobs<'r> {
     let repo = cx.repo;
     let mut known = KnownJobs {
         exact: cx.settings.prometheus_jobs.clone(),

@@ -6,12 +6,12 @@
 //! `getReferencedAnalysisTemplates`). Both inline `analysis` steps and background analysis
 //! (`strategy.canary.analysis`) count.
 
-use canary_gen::ladder::{Ladder, LadderBudget};
-use canary_gen::model::Rollout;
-use canary_gen::model::analysis::AnalysisTemplate;
-use canary_gen::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
+use canary_core::ladder::{Ladder, LadderBudget};
+use canary_core::model::Rollout;
+use canary_core::model::analysis::AnalysisTemplate;
+use canary_core::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
 
-use crate::context::Context;
+use super::Facts;
 use crate::repo::index::namespaces_match;
 use crate::repo::{Document, Kind, Object, Repo};
 
@@ -127,7 +127,7 @@ impl std::fmt::Debug for UseIndex<'_> {
 
 impl<'r> UseIndex<'r> {
     /// The index for this run, built by the first rule that asks.
-    pub fn shared(cx: &crate::context::Context<'r>) -> &'r UseIndex<'r> {
+    pub fn shared(cx: &Facts<'r>) -> &'r UseIndex<'r> {
         cx.memo.template_uses.get_or_init(|| UseIndex::new(cx.repo))
     }
 
@@ -209,9 +209,9 @@ impl<'r> UseIndex<'r> {
     }
 }
 
-/// The time budget of a Rollout's ladder (`canary_gen::ladder`), with the configured
+/// The time budget of a Rollout's ladder (`canary_core::ladder`), with the configured
 /// readiness allowance per setWeight.
-pub fn ladder_budget(cx: &Context<'_>, doc: &Document, rollout: &Rollout) -> LadderBudget {
+pub fn ladder_budget(cx: &Facts<'_>, doc: &Document, rollout: &Rollout) -> LadderBudget {
     let repo = cx.repo;
     let namespace = doc.namespace.as_deref();
     let lookup = move |r: &AnalysisTemplateRef| resolve_ref(repo, namespace, r);

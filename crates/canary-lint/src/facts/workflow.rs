@@ -13,12 +13,12 @@
 //! `cmd/set/set_image.go`; GitHub Actions workflow syntax (`jobs.<id>.steps[*].run`,
 //! `jobs.<id>.timeout-minutes`, default 360).
 
-use canary_gen::located::NodeRef;
+use canary_core::located::NodeRef;
 
-use crate::context::Context;
+use super::Facts;
 use crate::facts::locate::{occurrences_before, span_in_value};
 use crate::repo::Document;
-use canary_gen::located::Span;
+use canary_core::located::Span;
 
 /// GitHub's default `timeout-minutes` for a job.
 pub const DEFAULT_JOB_TIMEOUT_MINUTES: f64 = 360.0;
@@ -489,17 +489,17 @@ pub fn deployment_status(words: &[Word]) -> Option<DeploymentStatus> {
 /// Where to point for the bytes `start..end` of the `run` script of `step`: the exact line
 /// and columns when they can be found verbatim in the source, else the whole `run` value.
 pub fn script_span(
-    cx: &Context<'_>,
+    cx: &Facts<'_>,
     doc: &Document,
     step: &Step<'_>,
     start: usize,
     end: usize,
 ) -> Span {
     let Some(script) = step.run else {
-        return cx.span(doc, &step.pointer(), crate::context::Target::Key);
+        return cx.span(doc, &step.pointer(), crate::repo::Target::Key);
     };
     let Some(needle) = script.get(start..end) else {
-        return cx.span(doc, &step.run_pointer(), crate::context::Target::Value);
+        return cx.span(doc, &step.run_pointer(), crate::repo::Target::Value);
     };
     // A needle that spans a continuation line will not be found verbatim; its first line will.
     let needle = needle
@@ -531,7 +531,7 @@ impl ArgoCommand {
         let Some(flag) = self.call.flag("timeout") else {
             return StatusTimeout::Absent;
         };
-        match canary_gen::model::values::parse_go_duration(&flag.value) {
+        match canary_core::model::values::parse_go_duration(&flag.value) {
             Ok(0) => StatusTimeout::Zero(flag.clone()),
             Ok(s) => StatusTimeout::Seconds(flag.clone(), s),
             Err(e) => StatusTimeout::Invalid(flag.clone(), e.to_string()),
@@ -581,7 +581,7 @@ impl ParsedCommand {
 
 impl CiCommand<'_> {
     /// Where bytes `start..end` of the step's script are.
-    pub fn span(&self, cx: &Context<'_>, start: usize, end: usize) -> Span {
+    pub fn span(&self, cx: &Facts<'_>, start: usize, end: usize) -> Span {
         script_span(cx, self.doc, self.step, start, end)
     }
 
@@ -593,7 +593,7 @@ impl CiCommand<'_> {
 
 /// Calls `f` for every job of every workflow document, with the commands of its steps.
 pub fn for_each_job<'a>(
-    cx: &Context<'a>,
+    cx: &Facts<'a>,
     mut f: impl FnMut(&'a Document, &'a Job<'a>, &[CiCommand<'a>]),
 ) {
     for workflow in workflow_jobs(cx) {
@@ -622,11 +622,11 @@ pub fn for_each_job<'a>(
 /// not use rayon itself: a thread waiting inside a parallel loop may pick up other tasks, and
 /// one of those could ask for this same value while its initialisation is further up that
 /// thread's stack.
-pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::WorkflowJobs<'a>] {
+pub(crate) fn workflow_jobs<'a>(cx: &Facts<'a>) -> &'a [super::WorkflowJobs<'a>] {
     cx.memo.workflows.get_or_init(|| {
         cx.repo
             .of_kind(crate::repo::Kind::Workflow)
-            .map(|doc| crate::context::WorkflowJobs {
+            .map(|doc| super::WorkflowJobs {
                 doc,
                 jobs: cx
                     .repo
@@ -655,7 +655,7 @@ pub(crate) fn workflow_jobs<'a>(cx: &Context<'a>) -> &'a [crate::context::Workfl
 
 /// Calls `f` for every `kubectl argo rollouts status` in every workflow job that watches
 /// (the default; `--watch=false` returns at once and waits for nothing).
-pub fn for_each_status_wait(cx: &Context<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
+pub fn for_each_status_wait(cx: &Facts<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
     for_each_job(cx, |_, _, commands| {
         for command in commands {
             if let Some(argo) = command.argo

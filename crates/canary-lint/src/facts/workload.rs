@@ -10,8 +10,8 @@
 
 use std::collections::BTreeMap;
 
-use canary_gen::model::rollout::{CanaryStrategy, NginxTrafficRouting};
-use canary_gen::model::{Deployment, Ingress, Role, RoleBinding, Rollout, Service};
+use canary_core::model::rollout::{CanaryStrategy, NginxTrafficRouting};
+use canary_core::model::{Deployment, Ingress, Role, RoleBinding, Rollout, Service};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
 
 use crate::repo::{Document, Kind, Object, Repo};

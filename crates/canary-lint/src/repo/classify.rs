@@ -1,15 +1,14 @@
 //! What each document is: a Kubernetes object by `apiVersion`/`kind`, a GitHub workflow by
 //! its path, a New Relic file or a Prometheus config by its shape.
 
-use canary_gen::located::{LocatedDoc, NodeRef};
-use canary_gen::model::{
+use canary_core::located::{LocatedDoc, NodeRef};
+use canary_core::model::{
     AnalysisTemplate, Dashboard, Deployment, Ingress, Monitor, NrqlCondition, PrometheusRule, Role,
     RoleBinding, Rollout, Service, ServiceAccount,
 };
 use serde::de::DeserializeOwned;
 
-use super::input_rules::InvalidObject;
-use crate::diagnostic::Diagnostic;
+use super::problem::{LoadProblem, ProblemKind};
 
 /// Every kind of document the linter understands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -164,8 +163,8 @@ fn shape_kind(v: NodeRef<'_>) -> Option<Kind> {
 }
 
 /// Recognises one document of the file `rel`. `None`: not something the linter reads.
-/// A diagnostic comes back when the document is recognised but does not fit its kind.
-pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<Diagnostic>)> {
+/// A load problem comes back when the document is recognised but does not fit its kind.
+pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<LoadProblem>)> {
     let v = doc.root()?;
     if !v.is_object() {
         return None;
@@ -203,9 +202,9 @@ pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<Diagn
         Kind::Dashboard => typed(doc).map(Object::Dashboard),
         Kind::Workflow | Kind::ScrapeConfig => Ok(Object::Json),
     };
-    let (object, diagnostic) = match typed {
+    let (object, problem) = match typed {
         Ok(object) => (Some(object), None),
-        Err(mismatch) => (None, Some(mismatch.into_diagnostic(rel, doc, kind))),
+        Err(mismatch) => (None, Some(mismatch.into_problem(rel, doc, kind))),
     };
     Some((
         Classified {
@@ -214,7 +213,7 @@ pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<Diagn
             namespace,
             object,
         },
-        diagnostic,
+        problem,
     ))
 }
 
@@ -226,7 +225,7 @@ struct Mismatch {
 }
 
 impl Mismatch {
-    fn into_diagnostic(self, rel: &str, doc: &LocatedDoc, kind: Kind) -> Diagnostic {
+    fn into_problem(self, rel: &str, doc: &LocatedDoc, kind: Kind) -> LoadProblem {
         // A missing field is reported on its parent's key; anything else on the bad value.
         let span = if self.message.starts_with("missing field") {
             doc.nearest_key_span(&self.pointer)
@@ -239,8 +238,8 @@ impl Mismatch {
         } else {
             format!(" at `{}`", self.dotted)
         };
-        Diagnostic::new(
-            &InvalidObject::META,
+        LoadProblem::new(
+            ProblemKind::InvalidObject,
             rel,
             span,
             format!("this {} does not fit its schema{at}: {}", kind.as_str(), self.message),
@@ -284,9 +283,9 @@ fn typed<T: DeserializeOwned>(doc: &LocatedDoc) -> Result<Box<T>, Mismatch> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canary_gen::located::{Limits, Pos, load_str};
+    use canary_core::located::{Limits, Pos, load_str};
 
-    fn one(rel: &str, src: &str) -> Option<(Classified, Option<Diagnostic>)> {
+    fn one(rel: &str, src: &str) -> Option<(Classified, Option<LoadProblem>)> {
         let docs = load_str(src, Limits::default()).ok()?;
         classify(rel, docs.first()?)
     }
@@ -340,7 +339,7 @@ mod tests {
         let (c, d) = one("d.yaml", src).unwrap();
         assert!(c.object.is_none());
         let d = d.unwrap();
-        assert_eq!(d.code, "CL003");
+        assert_eq!(d.kind, ProblemKind::InvalidObject);
         assert_eq!(d.span.start, Pos { line: 6, col: 13 });
         assert!(d.message.contains("spec.replicas"), "{}", d.message);
     }

@@ -10,13 +10,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 
-use canary_gen::located::LocatedDoc;
-use canary_gen::model::{Deployment, Rollout};
+use canary_core::located::{LocatedDoc, Span};
+use canary_core::model::{Deployment, Rollout};
 use rayon::prelude::*;
 
 use super::classify::{Kind, Object, classify};
 use super::load::SourceFile;
-use crate::diagnostic::Diagnostic;
+use super::problem::LoadProblem;
 
 /// One recognised document.
 #[derive(Debug, Clone)]
@@ -62,9 +62,9 @@ impl Document {
 }
 
 /// Recognises the documents of one file (their `file` index is set when the repo is built).
-pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
+pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<LoadProblem>) {
     let mut docs = Vec::new();
-    let mut diags = Vec::new();
+    let mut found = Vec::new();
     for (index, doc) in file.docs.iter().enumerate() {
         if let Some((c, d)) = classify(&file.rel, doc) {
             docs.push(Document {
@@ -75,10 +75,10 @@ pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<Diagnostic>) {
                 namespace: c.namespace,
                 object: c.object,
             });
-            diags.extend(d);
+            found.extend(d);
         }
     }
-    (docs, diags)
+    (docs, found)
 }
 
 /// Do two optional namespaces possibly name the same namespace?
@@ -140,6 +140,15 @@ impl<'a, T> ByNamespace<'a, T> {
     }
 }
 
+/// Which part of a mapping entry a finding points at.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// The value (`onSuccess` in `scaleDown: onSuccess`).
+    Value,
+    /// The key (`scaleDown`).
+    Key,
+}
+
 /// All files and documents of a repo.
 #[derive(Debug, Default)]
 pub struct Repo {
@@ -155,9 +164,9 @@ pub struct Repo {
 
 impl Repo {
     /// Classifies every document of `files` (in parallel) and indexes them. Returns the
-    /// CL003 findings for documents that do not fit their kind.
-    pub fn build(root: PathBuf, files: Vec<SourceFile>) -> (Repo, Vec<Diagnostic>) {
-        let per_file: Vec<(Vec<Document>, Vec<Diagnostic>)> =
+    /// problems (CL003) of documents that do not fit their kind.
+    pub fn build(root: PathBuf, files: Vec<SourceFile>) -> (Repo, Vec<LoadProblem>) {
+        let per_file: Vec<(Vec<Document>, Vec<LoadProblem>)> =
             files.par_iter().map(classify_file).collect();
         Repo::build_classified(root, files, per_file)
     }
@@ -167,26 +176,26 @@ impl Repo {
     pub fn build_classified(
         root: PathBuf,
         files: Vec<SourceFile>,
-        per_file: Vec<(Vec<Document>, Vec<Diagnostic>)>,
-    ) -> (Repo, Vec<Diagnostic>) {
+        per_file: Vec<(Vec<Document>, Vec<LoadProblem>)>,
+    ) -> (Repo, Vec<LoadProblem>) {
         let per_file = per_file
             .into_iter()
             .enumerate()
-            .map(|(file_index, (mut docs, diags))| {
+            .map(|(file_index, (mut docs, found))| {
                 for doc in &mut docs {
                     doc.file = file_index;
                 }
-                (docs, diags)
+                (docs, found)
             });
         let mut repo = Repo {
             root,
             files,
             ..Repo::default()
         };
-        let mut diagnostics = Vec::new();
-        for (docs, diags) in per_file {
+        let mut problems = Vec::new();
+        for (docs, found) in per_file {
             repo.documents.extend(docs);
-            diagnostics.extend(diags);
+            problems.extend(found);
         }
         for (i, doc) in repo.documents.iter().enumerate() {
             repo.by_kind.entry(doc.kind).or_default().push(i);
@@ -197,7 +206,7 @@ impl Repo {
                     .push(i);
             }
         }
-        (repo, diagnostics)
+        (repo, problems)
     }
 
     /// The file a document lives in.
@@ -205,7 +214,18 @@ impl Repo {
         &self.files[doc.file]
     }
 
-    /// The document's parsed value and spans.
+    /// The span at `pointer` in `doc`; when the node is absent, the nearest existing parent.
+    pub fn span(&self, doc: &Document, pointer: &str, target: Target) -> Span {
+        let located = self.located(doc);
+        match target {
+            Target::Value => located
+                .value_span(pointer)
+                .unwrap_or_else(|| located.nearest_key_span(pointer)),
+            Target::Key => located.nearest_key_span(pointer),
+        }
+    }
+
+    /// The parsed document.
     pub fn located(&self, doc: &Document) -> &LocatedDoc {
         &self.files[doc.file].docs[doc.index]
     }
@@ -262,7 +282,7 @@ impl Repo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canary_gen::located::{Limits, load_str};
+    use canary_core::located::{Limits, load_str};
 
     fn file(rel: &str, src: &str) -> SourceFile {
         SourceFile {
@@ -306,8 +326,8 @@ mod tests {
             "b.yaml",
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: dev}\n",
         );
-        let (repo, diags) = Repo::build(PathBuf::from("."), vec![a, b]);
-        assert!(diags.is_empty());
+        let (repo, found) = Repo::build(PathBuf::from("."), vec![a, b]);
+        assert!(found.is_empty());
         assert_eq!(repo.document_count(), 3);
         let prod = repo.find(Kind::Deployment, Some("prod"), "web");
         assert_eq!(prod.len(), 2);

@@ -6,11 +6,10 @@
 
 use std::io::Read;
 
-use canary_gen::located::{Limits, LoadErrorKind, LocatedDoc, Pos, Span, load_json_str, load_str};
+use canary_core::located::{Limits, LoadErrorKind, LocatedDoc, Pos, Span, load_json_str, load_str};
 
-use super::input_rules::{InputLimit, ParseError};
+use super::problem::{LoadProblem, ProblemKind};
 use super::walk::WalkedFile;
-use crate::diagnostic::Diagnostic;
 
 /// Files larger than this are reported, not read.
 pub const MAX_FILE_BYTES: u64 = 8 * 1024 * 1024;
@@ -34,7 +33,7 @@ pub struct SourceFile {
 }
 
 /// Reads and parses one file.
-pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
+pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<LoadProblem>) {
     let mut source = SourceFile {
         rel: file.rel.clone(),
         text: String::new(),
@@ -46,8 +45,8 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
     let bytes = match read_limited(&file.path) {
         Ok(Some(bytes)) => bytes,
         Ok(None) => {
-            let d = Diagnostic::new(
-                &InputLimit::META,
+            let d = LoadProblem::new(
+                ProblemKind::Limit,
                 &file.rel,
                 whole_file,
                 format!(
@@ -62,8 +61,8 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
             return (source, vec![d]);
         }
         Err(err) => {
-            let d = Diagnostic::new(
-                &ParseError::META,
+            let d = LoadProblem::new(
+                ProblemKind::Parse,
                 &file.rel,
                 whole_file,
                 format!("could not read this file: {err}"),
@@ -72,8 +71,8 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
         }
     };
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
-        let d = Diagnostic::new(
-            &ParseError::META,
+        let d = LoadProblem::new(
+            ProblemKind::Parse,
             &file.rel,
             whole_file,
             format!(
@@ -94,8 +93,8 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
             let prefix = String::from_utf8_lossy(&bytes[..valid]);
             let at = end_position(&prefix);
             source.text = String::from_utf8_lossy(&bytes).into_owned();
-            let d = Diagnostic::new(
-                &ParseError::META,
+            let d = LoadProblem::new(
+                ProblemKind::Parse,
                 &file.rel,
                 Span {
                     start: at,
@@ -115,7 +114,7 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
         Some(rest) => rest.to_string(),
         None => text,
     };
-    source.may_suppress = crate::suppress::may_hold_suppressions(&source.rel, &source.text);
+    source.may_suppress = may_hold_suppressions(&source.rel, &source.text);
     // JSON files take the JSON parser when they are strict JSON (the same tree, faster);
     // everything else, and every error, goes through the YAML loader.
     let parsed = if file.rel.ends_with(".json") {
@@ -130,19 +129,19 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<Diagnostic>) {
         }
         Err(err) => {
             let d = match err.kind {
-                LoadErrorKind::TooDeep | LoadErrorKind::TooManyNodes => Diagnostic::new(
-                    &InputLimit::META,
+                LoadErrorKind::TooDeep | LoadErrorKind::TooManyNodes => LoadProblem::new(
+                    ProblemKind::Limit,
                     &file.rel,
                     err.span,
                     err.message,
                 )
                 .with_help("no Kubernetes manifest needs this; the file is skipped so the rest of the repo is still checked"),
                 LoadErrorKind::DuplicateKey => {
-                    Diagnostic::new(&ParseError::META, &file.rel, err.span, err.message)
+                    LoadProblem::new(ProblemKind::Parse, &file.rel, err.span, err.message)
                         .with_help("keep one of the two keys; YAML parsers disagree on which one wins")
                 }
                 LoadErrorKind::Syntax | LoadErrorKind::Unsupported => {
-                    Diagnostic::new(&ParseError::META, &file.rel, err.span, err.message)
+                    LoadProblem::new(ProblemKind::Parse, &file.rel, err.span, err.message)
                 }
             };
             (source, vec![d])
@@ -174,6 +173,15 @@ fn end_position(text: &str) -> Pos {
         line: line as u32,
         col: last.chars().count() as u32 + 1,
     }
+}
+
+/// The text every inline suppression comment holds (`# canary-lint: allow(...)`).
+pub const SUPPRESSION_MARKER: &str = "canary-lint:";
+
+/// Can a file hold suppression comments? Only YAML files have them, and every one holds the
+/// marker, so most files are ruled out by one scan (the loader asks while the text is fresh).
+pub fn may_hold_suppressions(rel: &str, text: &str) -> bool {
+    (rel.ends_with(".yaml") || rel.ends_with(".yml")) && text.contains(SUPPRESSION_MARKER)
 }
 
 #[cfg(test)]

@@ -2,20 +2,19 @@
 
 pub mod classify;
 pub mod index;
-pub mod input_rules;
 pub mod load;
+pub mod problem;
 pub mod walk;
 
 use std::path::{Path, PathBuf};
 
-use canary_gen::located::Span;
+use canary_core::located::Span;
 
 pub use classify::{Kind, Object};
-pub use index::{Document, Repo};
+pub use index::{Document, Repo, Target};
 pub use load::SourceFile;
 
-use crate::diagnostic::Diagnostic;
-use input_rules::ParseError;
+pub use problem::{LoadProblem, ProblemKind};
 use walk::WalkedFile;
 
 /// Why a repo could not be loaded at all (exit code 2), as opposed to findings in it.
@@ -34,9 +33,9 @@ pub enum RepoError {
     },
 }
 
-/// Walks, reads, parses and indexes `root` (a directory, or a single file). Findings about
+/// Walks, reads, parses and indexes `root` (a directory, or a single file). Problems with
 /// unreadable or malformed files come back alongside the repo.
-pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
+pub fn load_repo(root: &Path) -> Result<(Repo, Vec<LoadProblem>), RepoError> {
     load_repo_filtered(root, &|_| true)
 }
 
@@ -45,7 +44,7 @@ pub fn load_repo(root: &Path) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
 pub fn load_repo_filtered(
     root: &Path,
     keep: &(dyn Fn(&str) -> bool + Sync),
-) -> Result<(Repo, Vec<Diagnostic>), RepoError> {
+) -> Result<(Repo, Vec<LoadProblem>), RepoError> {
     let meta = std::fs::metadata(root).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             RepoError::NotFound(root.to_path_buf())
@@ -56,7 +55,7 @@ pub fn load_repo_filtered(
             }
         }
     })?;
-    let (base, files, classified, problems, load_diags) = if meta.is_dir() {
+    let (base, files, classified, walk_problems, load_problems) = if meta.is_dir() {
         std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
             path: root.to_path_buf(),
             source,
@@ -64,19 +63,25 @@ pub fn load_repo_filtered(
         // Files are read, parsed and their documents recognised on rayon's threads as the
         // walk finds them.
         let (loaded, problems) = walk::walk_and_visit(root, keep, &|walked| {
-            let (file, diags) = load::load_file(walked);
+            let (file, found) = load::load_file(walked);
             let classified = index::classify_file(&file);
-            (file, diags, classified)
+            (file, found, classified)
         });
         let mut files = Vec::with_capacity(loaded.len());
         let mut classified = Vec::with_capacity(loaded.len());
-        let mut diagnostics = Vec::new();
-        for (_, (file, diags, docs)) in loaded {
+        let mut load_problems = Vec::new();
+        for (_, (file, found, docs)) in loaded {
             files.push(file);
             classified.push(docs);
-            diagnostics.extend(diags);
+            load_problems.extend(found);
         }
-        (root.to_path_buf(), files, classified, problems, diagnostics)
+        (
+            root.to_path_buf(),
+            files,
+            classified,
+            problems,
+            load_problems,
+        )
     } else {
         let base = root
             .parent()
@@ -86,16 +91,16 @@ pub fn load_repo_filtered(
             rel: walk::relative(&base, root),
             path: root.to_path_buf(),
         };
-        let (file, diagnostics) = load::load_file(&file);
+        let (file, found) = load::load_file(&file);
         let classified = index::classify_file(&file);
-        (base, vec![file], vec![classified], Vec::new(), diagnostics)
+        (base, vec![file], vec![classified], Vec::new(), found)
     };
-    let mut diagnostics: Vec<Diagnostic> = problems
+    let mut problems: Vec<LoadProblem> = walk_problems
         .iter()
-        .map(|p| Diagnostic::new(&ParseError::META, &p.rel, Span::file_start(), &p.message))
+        .map(|p| LoadProblem::new(ProblemKind::Parse, &p.rel, Span::file_start(), &p.message))
         .collect();
-    diagnostics.extend(load_diags);
-    let (repo, classify_diags) = Repo::build_classified(base, files, classified);
-    diagnostics.extend(classify_diags);
-    Ok((repo, diagnostics))
+    problems.extend(load_problems);
+    let (repo, found) = Repo::build_classified(base, files, classified);
+    problems.extend(found);
+    Ok((repo, problems))
 }

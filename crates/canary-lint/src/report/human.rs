@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
-use canary_gen::located::Span;
+use canary_core::located::Span;
 
 use super::Summary;
 use super::lines::LineIndex;

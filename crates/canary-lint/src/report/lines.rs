@@ -1,6 +1,6 @@
 //! Line/column (characters) to byte offsets, for renderers that take byte ranges.
 
-use canary_gen::located::Span;
+use canary_core::located::Span;
 
 /// Where each line of a text starts.
 #[derive(Debug, Clone)]
@@ -75,7 +75,7 @@ fn char_to_byte(line: &str, chars: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use canary_gen::located::Pos;
+    use canary_core::located::Pos;
 
     #[test]
     fn converts_character_columns_to_bytes() {

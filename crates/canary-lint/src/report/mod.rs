@@ -6,7 +6,7 @@ pub mod json;
 pub mod lines;
 pub mod sarif;
 
-use crate::diagnostic::{Counts, Diagnostic};
+use crate::diagnostic::Diagnostic;
 use crate::repo::Repo;
 
 /// How findings are printed.
@@ -22,28 +22,7 @@ pub enum Format {
     /// GitHub Actions `::error`/`::warning` workflow commands.
     Github,
 }
-
-/// What was linted, for the summary line and the JSON `summary`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Summary {
-    /// Files loaded.
-    pub files: usize,
-    /// Non-empty documents parsed.
-    pub documents: usize,
-    /// Findings by severity.
-    pub counts: Counts,
-}
-
-impl Summary {
-    /// The summary of `diagnostics` over `repo`.
-    pub fn new(repo: &Repo, diagnostics: &[Diagnostic]) -> Self {
-        Summary {
-            files: repo.files.len(),
-            documents: repo.document_count(),
-            counts: Counts::of(diagnostics),
-        }
-    }
-}
+pub use crate::engine::Summary;
 
 /// Renders `diagnostics` in `format`. `styled` adds ANSI colours (human format only).
 pub fn render(

@@ -66,7 +66,7 @@ fn full_description(explain: &str) -> String {
     para.chars().take(1024).collect()
 }
 
-fn location(file: &str, span: canary_gen::located::Span, msg: Option<&str>) -> Location {
+fn location(file: &str, span: canary_core::located::Span, msg: Option<&str>) -> Location {
     let region = Region::builder()
         .start_line(i64::from(span.start.line))
         .start_column(i64::from(span.start.col))

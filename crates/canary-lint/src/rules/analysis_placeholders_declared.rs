@@ -2,14 +2,14 @@
 
 use std::collections::BTreeSet;
 
-use canary_gen::model::analysis::arg_placeholders;
+use canary_core::model::analysis::arg_placeholders;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::analysis::{closest, other_placeholders, strings_in, templates};
 use crate::facts::locate::{occurrences_before, span_in_value};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,6 +1,6 @@
 //! CL501: every analysis template a Rollout (or a template) references exists.
 
-use canary_gen::model::rollout::AnalysisTemplateRef;
+use canary_core::model::rollout::AnalysisTemplateRef;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
@@ -8,8 +8,8 @@ use crate::diagnostic::{Diagnostic, Related};
 use crate::facts::analysis::{
     Lookup, analysis_uses, lookup, nested_refs, referenced_kind, templates,
 };
-use crate::registry::{Rule, RuleMeta};
 use crate::repo::{Document, Kind};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

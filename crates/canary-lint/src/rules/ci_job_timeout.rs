@@ -1,12 +1,12 @@
 //! CL804: the job's `timeout-minutes` exceeds the `status --timeout` it waits with.
 
-use canary_gen::model::values::format_go_duration;
+use canary_core::model::values::format_go_duration;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::workflow::{DEFAULT_JOB_TIMEOUT_MINUTES, StatusTimeout, for_each_job};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use canary_gen::located::Span;
+use canary_core::located::Span;
 use k8s_openapi::api::rbac::v1::Role;
 
 use crate::context::{Context, Target};
@@ -11,9 +11,9 @@ use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Related};
 use crate::facts::workflow::{ArgoCommand, CiCommand, Word, for_each_job};
 use crate::facts::workload::{as_role, as_role_binding, name_of};
-use crate::registry::{Rule, RuleMeta};
 use crate::repo::index::{ByNamespace, namespaces_match};
 use crate::repo::{Document, Kind};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,14 +1,14 @@
 //! CL801: `kubectl argo rollouts status --timeout` in CI covers the Rollout's whole ladder.
 
-use canary_gen::ladder::recommended_status_timeout;
-use canary_gen::model::values::format_go_duration;
+use canary_core::ladder::recommended_status_timeout;
+use canary_core::model::values::format_go_duration;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::template_use::{ladder_budget, rollouts_named};
 use crate::facts::workflow::{StatusTimeout, for_each_status_wait};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
@@ -47,7 +47,7 @@ declare_rule! {
     /// argo-rollouts `pkg/kubectl-argo-rollouts/cmd/status/status.go` (`-t/--timeout` is a
     /// `time.Duration`, default 0; the `Rollout status watch exceeded timeout` error); step
     /// durations from `analysis/analysis.go` (`generateMetricTasks`) and `rollout/canary.go`;
-    /// the budget arithmetic is `canary_gen::ladder::LadderBudget`. Timeouts shorter than the
+    /// the budget arithmetic is `canary_core::ladder::LadderBudget`. Timeouts shorter than the
     /// ladder are a recurring report, e.g. argo-rollouts #1225.
     pub struct CiStatusTimeoutCoversLadder {
         code: "CL801",

@@ -1,12 +1,12 @@
 //! CL1001: without traffic routing, the pod split Argo computes is close to `setWeight`.
 
-use canary_gen::bundle::{EFFECTIVE_WEIGHT_RULE, EFFECTIVE_WEIGHT_TOLERANCE};
-use canary_gen::ladder::{PodSplit, basic_canary_counts, resolved_max_surge};
+use canary_core::ladder::{EFFECTIVE_WEIGHT_RULE, EFFECTIVE_WEIGHT_TOLERANCE};
+use canary_core::ladder::{PodSplit, basic_canary_counts, resolved_max_surge};
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
@@ -47,7 +47,7 @@ declare_rule! {
     ///
     /// Argo Rollouts `utils/replicaset/canary.go`,
     /// `approximateWeightedCanaryStableReplicaCounts` (ported as
-    /// `canary_gen::ladder::basic_canary_counts`), `maxSurge` resolved as in
+    /// `canary_core::ladder::basic_canary_counts`), `maxSurge` resolved as in
     /// `utils/replicaset/replicaset.go` `resolveFenceposts`; docs `features/canary/index.md`
     /// ("10 replicas at 10% gives 1 new / 9 old"). Research notes §3.2 tabulate the splits.
     pub struct EffectiveWeight {
@@ -67,7 +67,7 @@ fn percent(split: PodSplit) -> String {
 fn replicas_needed(
     replicas: i32,
     weight: i32,
-    max_surge: Option<&canary_gen::model::values::IntOrString>,
+    max_surge: Option<&canary_core::model::values::IntOrString>,
 ) -> Option<i32> {
     (replicas + 1..=100).find(|&n| {
         let (canary, stable) =

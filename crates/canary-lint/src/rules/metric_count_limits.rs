@@ -1,13 +1,13 @@
 //! CL507: `count` is compatible with the metric's limits, and `interval` is set when count > 1.
 
-use canary_gen::model::analysis::{Metric, int_value};
-use canary_gen::model::values::IntOrString;
+use canary_core::model::analysis::{Metric, int_value};
+use canary_core::model::values::IntOrString;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::analysis::{metric_label, templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

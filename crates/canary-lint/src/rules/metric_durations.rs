@@ -1,12 +1,12 @@
 //! CL508: a metric's `interval` and `initialDelay` are Go durations.
 
-use canary_gen::model::values::{DurationError, DurationString};
+use canary_core::model::values::{DurationError, DurationString};
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::analysis::{has_placeholder, metric_label, templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -6,7 +6,7 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::analysis::{UsedTemplate, analysis_uses, resolve, templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,12 +1,12 @@
 //! CL505: each metric sets exactly one provider.
 
-use canary_gen::located::NodeRef;
+use canary_core::located::NodeRef;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::analysis::{closest, escape_pointer, metric_label, templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -2,14 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use canary_gen::model::values::IntOrString;
+use canary_core::model::values::IntOrString;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Related};
 use crate::facts::analysis::{analysis_uses, has_placeholder, resolve};
-use crate::registry::{Rule, RuleMeta};
 use crate::repo::Document;
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -16,6 +16,7 @@ pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
 pub mod crd_schema;
 pub mod effective_weight;
+pub mod input;
 pub mod metric_count_limits;
 pub mod metric_durations;
 pub mod metric_names_unique;
@@ -44,6 +45,7 @@ pub mod service_target_port;
 pub mod services_required_for_routing;
 pub mod set_weight_range;
 pub mod step_one_type;
+pub mod suppression;
 pub mod workload_ref_api_version_kind;
 pub mod workload_ref_replicas;
 pub mod workload_ref_scale_down;
@@ -51,8 +53,9 @@ pub mod workload_ref_selector;
 pub mod workload_ref_target_exists;
 pub mod workload_ref_template_empty;
 
-use crate::registry::Rule;
-use crate::repo::input_rules::{InputLimit, InvalidObject, ParseError};
+use crate::rule::Rule;
+use input::{InputLimit, InvalidObject, ParseError};
+use suppression::{SuppressionWithoutReason, UnusedSuppression};
 
 pub use analysis_arg_unused::AnalysisArgUnused;
 pub use analysis_args_supplied::AnalysisArgsSupplied;
@@ -108,8 +111,8 @@ pub static ALL: &[&dyn Rule] = &[
     &ParseError,
     &InputLimit,
     &InvalidObject,
-    &crate::suppress::SuppressionWithoutReason,
-    &crate::suppress::UnusedSuppression,
+    &SuppressionWithoutReason,
+    &UnusedSuppression,
     &crd_schema::CrdSchema,
     &WorkloadRefTargetExists,
     &WorkloadRefApiVersionKind,

@@ -4,7 +4,7 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::workload::{find_ingress, find_service, name_of, nginx_canaries};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

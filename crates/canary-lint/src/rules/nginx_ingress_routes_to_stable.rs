@@ -1,12 +1,12 @@
 //! CL302: every nginx stable Ingress has a path whose backend is the stableService.
 
-use canary_gen::model::Ingress;
+use canary_core::model::Ingress;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::workload::{ServiceRole, find_ingress, name_of, nginx_canaries};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -5,8 +5,8 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::workload::{name_of, nginx_canaries};
-use crate::registry::{Rule, RuleMeta};
 use crate::repo::Kind;
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,6 +1,6 @@
 //! CL701: New Relic alert condition enum fields hold values NerdGraph accepts.
 
-use canary_gen::model::newrelic::{
+use canary_core::model::newrelic::{
     AGGREGATION_METHODS, FILL_OPTIONS, OCCURRENCES, OPERATORS, PRIORITIES,
 };
 
@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::newrelic::conditions;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

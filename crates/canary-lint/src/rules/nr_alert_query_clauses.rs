@@ -5,7 +5,7 @@ use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::locate::span_in_value;
 use crate::facts::newrelic::{conditions, keyword_range};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 /// Clauses an alert query must not have, with what to do instead.
 const FORBIDDEN: [(&str, &str); 6] = [

@@ -1,6 +1,6 @@
 //! CL708: every `result.<key>` a New Relic metric condition reads is returned by its query.
 
-use canary_gen::model::analysis::substitute_args;
+use canary_core::model::analysis::substitute_args;
 
 use crate::context::Context;
 use crate::declare_rule;
@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::facts::locate::{occurrences_before, span_in_value};
 use crate::facts::newrelic::{keys_read, result_keys};
 use crate::facts::template_use::all_templates;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,13 +1,13 @@
 //! CL707: an Argo Rollouts New Relic analysis query sets its time range with SINCE.
 
-use canary_gen::model::analysis::substitute_args;
-use canary_gen::nrql::nrql_has_keyword;
+use canary_core::model::analysis::substitute_args;
+use canary_core::nrql::nrql_has_keyword;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::template_use::all_templates;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,12 +1,12 @@
 //! CL709: dashboard widgets have known visualization ids and fit in 12 columns.
 
-use canary_gen::model::newrelic::VISUALIZATION_IDS;
+use canary_core::model::newrelic::VISUALIZATION_IDS;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::newrelic::dashboards;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,11 +1,11 @@
 //! CL403: `pause.duration` is integer seconds, a digit string or a Go duration, not negative.
 
-use canary_gen::model::values::{DurationError, IntOrString};
+use canary_core::model::values::{DurationError, IntOrString};
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

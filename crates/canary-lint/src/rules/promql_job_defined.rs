@@ -1,6 +1,6 @@
 //! CL602: every `job="…"` a Prometheus metric selects is a job the repo defines.
 
-use canary_gen::model::analysis::{arg_placeholders, substitute_args};
+use canary_core::model::analysis::{arg_placeholders, substitute_args};
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::facts::locate::span_in_value;
 use crate::facts::prom_jobs::known_jobs;
 use crate::facts::template_use::{UseIndex, all_templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

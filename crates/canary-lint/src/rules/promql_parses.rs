@@ -1,6 +1,6 @@
 //! CL601: a Prometheus metric's query parses as PromQL once its args are substituted.
 
-use canary_gen::model::analysis::{AnalysisTemplate, arg_placeholders};
+use canary_core::model::analysis::{AnalysisTemplate, arg_placeholders};
 
 use rayon::prelude::*;
 
@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::template_use::{TemplateUse, UseIndex, all_templates};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,11 +1,11 @@
 //! CL405: a quoted `maxSurge` / `maxUnavailable` is a percentage, not a pod count.
 
-use canary_gen::model::values::{IntOrString, resolve_int_or_percent};
+use canary_core::model::values::{IntOrString, resolve_int_or_percent};
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
@@ -144,7 +144,7 @@ impl QuotedMaxSurge {
         &self,
         cx: &Context<'_>,
         doc: &crate::repo::Document,
-        canary: &canary_gen::model::rollout::CanaryStrategy,
+        canary: &canary_core::model::rollout::CanaryStrategy,
         replicas: i64,
         out: &mut Vec<Diagnostic>,
     ) {

@@ -9,7 +9,7 @@ use crate::facts::workload::{
     POD_TEMPLATE_HASH_LABEL, PodSource, ServiceRole, TEMPLATE_LABELS_POINTER, canaries, esc,
     find_service, name_of, named_services, pod_source,
 };
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

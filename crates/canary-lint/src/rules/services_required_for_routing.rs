@@ -1,12 +1,12 @@
 //! CL204: a traffic router that needs them has both `canaryService` and `stableService`.
 
-use canary_gen::model::rollout::TrafficRouting;
+use canary_core::model::rollout::TrafficRouting;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::workload::{ServiceRole, canaries, name_of, named_services};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

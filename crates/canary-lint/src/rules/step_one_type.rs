@@ -1,12 +1,12 @@
 //! CL401: every canary step sets exactly one step type.
 
-use canary_gen::model::rollout::StepKind;
+use canary_core::model::rollout::StepKind;
 use serde_json::Value;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -4,8 +4,8 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Related};
 use crate::facts::workload::{name_of, workload_ref_deployment};
-use crate::registry::{Rule, RuleMeta};
 use crate::repo::Document;
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -1,11 +1,11 @@
 //! CL104: `workloadRef.scaleDown` is one of the three values the controller compares against.
 
-use canary_gen::model::rollout::SCALE_DOWN_VALUES;
+use canary_core::model::rollout::SCALE_DOWN_VALUES;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -6,7 +6,7 @@ use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::{Diagnostic, Related};
 use crate::facts::workload::{PodSource, TEMPLATE_LABELS_POINTER, esc, name_of, pod_source};
-use crate::registry::{Rule, RuleMeta};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks

@@ -5,8 +5,8 @@
 
 use std::path::Path;
 
-use canary_gen::located::{LocatedDoc, load_str};
-use canary_gen::model::{
+use canary_core::located::{LocatedDoc, load_str};
+use canary_core::model::{
     AnalysisTemplate, Dashboard, Deployment, Ingress, Monitor, NrqlCondition, PrometheusRule, Role,
     RoleBinding, Rollout, Service, ServiceAccount,
 };

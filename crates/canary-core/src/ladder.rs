@@ -66,6 +66,12 @@ pub fn resolved_max_surge(replicas: i32, max_surge: Option<&IntOrString>) -> i32
     resolve_int_or_percent(value, i64::from(replicas), true).unwrap_or(1) as i32
 }
 
+/// The lint rule code for "basic canary weight far from setWeight"; the generator writes an
+/// acknowledged suppression for it when the spec asks for such a ladder.
+pub const EFFECTIVE_WEIGHT_RULE: &str = "CL1001";
+/// Percentage points between setWeight and the real pod share above which both tools warn.
+pub const EFFECTIVE_WEIGHT_TOLERANCE: f64 = 10.0;
+
 /// The pod split Argo gives a basic canary at one weight.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PodSplit {

@@ -1,10 +1,13 @@
-//! The loader's own rules. They have no `check`: the loader emits them while reading, but
-//! they are in the rule table so `rules` lists them and `explain` documents them.
+//! The input rules: what the loader could not take in. The loader returns plain
+//! `LoadProblem`s; [`diagnostic`] turns each into the finding of its rule here. The rules have
+//! no `check` of their own (the engine converts the loader's problems), but they are in the
+//! rule table so `rules` lists them and `explain` documents them.
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::registry::{Rule, RuleMeta};
+use crate::repo::{LoadProblem, ProblemKind};
+use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
     /// ## What it checks
@@ -72,7 +75,7 @@ declare_rule! {
     ///
     /// ## Source
     ///
-    /// The limits of `canary_gen::located::Limits`. The Kubernetes API server itself was
+    /// The limits of `canary_core::located::Limits`. The Kubernetes API server itself was
     /// patched against YAML alias bombs (CVE-2019-11253).
     pub struct InputLimit {
         code: "CL002",
@@ -112,7 +115,7 @@ declare_rule! {
     ///
     /// The Kubernetes OpenAPI types (via `k8s-openapi`), Argo Rollouts `types.go` and
     /// `analysis_types.go`, newrelic-client-go `nrql_conditions.go` and `dashboards/types.go`,
-    /// as modelled in `canary_gen::model`.
+    /// as modelled in `canary_core::model`.
     pub struct InvalidObject {
         code: "CL003",
         name: "invalid-object",
@@ -140,4 +143,18 @@ impl Rule for InvalidObject {
         &Self::META
     }
     fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
+/// The finding for a load problem: CL001, CL002 or CL003 at its location.
+pub fn diagnostic(problem: LoadProblem) -> Diagnostic {
+    let rule = match problem.kind {
+        ProblemKind::Parse => &ParseError::META,
+        ProblemKind::Limit => &InputLimit::META,
+        ProblemKind::InvalidObject => &InvalidObject::META,
+    };
+    let found = Diagnostic::new(rule, problem.file, problem.span, problem.message);
+    match problem.help {
+        Some(help) => found.with_help(help),
+        None => found,
+    }
 }
