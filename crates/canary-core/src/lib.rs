@@ -8,6 +8,7 @@
 //! same numbers. It is a library without I/O beyond reading CRD files it is pointed at: it
 //! must not depend on clap, minijinja, either tool's crate, or anything that writes files.
 
+pub mod condition;
 pub mod crd;
 pub mod diag;
 pub mod ladder;
@@ -15,5 +16,6 @@ pub mod located;
 pub mod model;
 pub mod nrql;
 pub mod promql;
+pub mod promql_shape;
 pub mod rbac;
 pub mod yaml11;

@@ -185,6 +185,28 @@ fn matcher_literals(query: &str) -> Option<Vec<Literal<'_>>> {
     Some(out)
 }
 
+/// `query` with every label-matcher value replaced by `x` and every matcher operator by `=`:
+/// the same syntax tree but for label values, for analyses that never read them (a repo
+/// repeats a few query shapes with different values, and parsing is the cost). `None` when
+/// the text has nothing to replace or something the scanner does not follow.
+pub fn without_matcher_values(query: &str) -> Option<String> {
+    let literals = matcher_literals(query)?;
+    if literals.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(query.len());
+    let mut last = 0;
+    for lit in &literals {
+        out.push_str(query.get(last..lit.op.0)?);
+        out.push('=');
+        out.push_str(query.get(lit.op.1..lit.value.0)?);
+        out.push('x');
+        last = lit.value.1;
+    }
+    out.push_str(query.get(last..)?);
+    Some(out)
+}
+
 /// A process-wide cache keyed by query text, shape or pattern.
 type Cache<V> = LazyLock<Mutex<HashMap<String, V>>>;
 

@@ -138,6 +138,13 @@ impl Diagnostic {
         self
     }
 
+    /// Sets a severity other than the rule's default, for a rule whose findings differ in
+    /// consequence (an error only where the run-time outcome is one).
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
     /// Adds a related location.
     pub fn with_related(mut self, related: Related) -> Self {
         self.related.push(related);

@@ -8,6 +8,7 @@ pub mod analysis;
 pub mod locate;
 pub mod newrelic;
 pub mod prom_jobs;
+pub mod promql;
 pub mod template_use;
 pub mod workflow;
 pub mod workload;

@@ -55,6 +55,26 @@ impl Job<'_> {
         self.node.get("timeout-minutes").is_some()
     }
 
+    /// Does the job run on a GitHub-hosted runner? `runs-on` is an `ubuntu-*`, `windows-*` or
+    /// `macos-*` label, or a list of only such labels. A self-hosted label, a runner group or
+    /// an expression (`${{ matrix.os }}`) is not known to be hosted.
+    pub fn runs_on_github_hosted(&self) -> bool {
+        fn hosted(label: &str) -> bool {
+            let label = label.trim().to_ascii_lowercase();
+            ["ubuntu-", "windows-", "macos-"]
+                .iter()
+                .any(|p| label.starts_with(p))
+        }
+        let Some(runs_on) = self.node.get("runs-on") else {
+            return false;
+        };
+        if let Some(label) = runs_on.as_str() {
+            return hosted(label);
+        }
+        let mut labels = runs_on.items().peekable();
+        labels.peek().is_some() && labels.all(|l| l.as_str().is_some_and(hosted))
+    }
+
     /// The job's container image, if it runs in one.
     pub fn container_image(&self) -> Option<&str> {
         let container = self.node.get("container")?;

@@ -9,14 +9,19 @@ use crate::rule::{Rule, RuleMeta};
 declare_rule! {
     /// ## What it checks
     ///
-    /// In each GitHub workflow job, the first command that runs `kubectl argo rollouts …` (or
-    /// `kubectl-argo-rollouts …`) comes after something that installs the plugin:
+    /// In each GitHub workflow job that runs on a GitHub-hosted runner (`runs-on` is an
+    /// `ubuntu-*`, `windows-*` or `macos-*` label, or a list of only such labels), the first
+    /// command that runs `kubectl argo rollouts …` (or `kubectl-argo-rollouts …`) comes after
+    /// something that installs the plugin:
     ///
     /// - an earlier step whose `run` mentions `kubectl-argo-rollouts` (a `curl` of the release
     ///   binary, `brew install argoproj/tap/kubectl-argo-rollouts`, …), or earlier lines of the
     ///   same script that do;
     /// - an earlier `uses:` step whose action or inputs mention `argo-rollouts`;
     /// - or a job `container` image whose name contains `argo-rollouts`.
+    ///
+    /// Jobs on self-hosted runners, or whose `runs-on` is an expression, are not judged: the
+    /// plugin may be installed on the runner image, which the repo does not show.
     ///
     /// ## Why it matters
     ///
@@ -36,13 +41,14 @@ declare_rule! {
     ///
     /// Add a step before it that downloads the release binary
     /// (`curl -sSfLo kubectl-argo-rollouts https://github.com/argoproj/argo-rollouts/releases/download/<version>/kubectl-argo-rollouts-linux-amd64`,
-    /// `chmod +x`, put it on `$GITHUB_PATH`). On a self-hosted runner with the plugin baked
-    /// in, suppress the finding with a reason.
+    /// `chmod +x`, put it on `$GITHUB_PATH`).
     ///
     /// ## Source
     ///
     /// Argo Rollouts docs, "Kubectl Plugin" installation (`docs/installation.md`): the plugin
-    /// is a separate binary named `kubectl-argo-rollouts` that kubectl finds on `PATH`.
+    /// is a separate binary named `kubectl-argo-rollouts` that kubectl finds on `PATH`;
+    /// GitHub's runner-images lists of installed software (`actions/runner-images`, the
+    /// Ubuntu, Windows and macOS image READMEs) do not include it.
     pub struct CiPluginInstall {
         code: "CL805",
         name: "ci-plugin-install",
@@ -58,6 +64,9 @@ impl Rule for CiPluginInstall {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         for_each_job(cx, |_, job, commands| {
+            if !job.runs_on_github_hosted() {
+                return;
+            }
             let Some((command, argo)) = commands.iter().find_map(|c| c.argo.map(|a| (c, a))) else {
                 return;
             };

@@ -19,12 +19,14 @@ pub mod effective_weight;
 pub mod input;
 pub mod metric_count_limits;
 pub mod metric_durations;
+pub mod metric_job_condition;
 pub mod metric_names_unique;
 pub mod metric_one_provider;
 pub mod metric_terminates;
 pub mod nginx_canary_service_port;
 pub mod nginx_ingress_routes_to_stable;
 pub mod nginx_stable_ingress;
+pub mod nginx_stable_ingress_not_canary;
 pub mod nr_alert_delay_timer;
 pub mod nr_alert_enums;
 pub mod nr_alert_query_clauses;
@@ -35,10 +37,13 @@ pub mod nr_analysis_result_keys;
 pub mod nr_analysis_since;
 pub mod nr_dashboard_widgets;
 pub mod pause_duration;
+pub mod prometheus_many_series;
 pub mod prometheus_nan_guard;
+pub mod prometheus_result_shape;
 pub mod promql_job_defined;
 pub mod promql_parses;
 pub mod quoted_max_surge;
+pub mod rollout_one_strategy;
 pub mod routing_only_fields;
 pub mod service_selector_matches_pods;
 pub mod service_target_port;
@@ -73,12 +78,14 @@ pub use ci_status_without_timeout::CiStatusWithoutTimeout;
 pub use effective_weight::EffectiveWeight;
 pub use metric_count_limits::MetricCountLimits;
 pub use metric_durations::MetricDurations;
+pub use metric_job_condition::MetricJobCondition;
 pub use metric_names_unique::MetricNamesUnique;
 pub use metric_one_provider::MetricOneProvider;
 pub use metric_terminates::MetricTerminates;
 pub use nginx_canary_service_port::NginxCanaryServicePort;
 pub use nginx_ingress_routes_to_stable::NginxIngressRoutesToStable;
 pub use nginx_stable_ingress::NginxStableIngress;
+pub use nginx_stable_ingress_not_canary::NginxStableIngressNotCanary;
 pub use nr_alert_delay_timer::NrAlertDelayTimer;
 pub use nr_alert_enums::NrAlertEnums;
 pub use nr_alert_query_clauses::NrAlertQueryClauses;
@@ -89,10 +96,13 @@ pub use nr_analysis_result_keys::NrAnalysisResultKeys;
 pub use nr_analysis_since::NrAnalysisSince;
 pub use nr_dashboard_widgets::NrDashboardWidgets;
 pub use pause_duration::PauseDuration;
+pub use prometheus_many_series::PrometheusManySeries;
 pub use prometheus_nan_guard::PrometheusNanGuard;
+pub use prometheus_result_shape::PrometheusResultShape;
 pub use promql_job_defined::PromqlJobDefined;
 pub use promql_parses::PromqlParses;
 pub use quoted_max_surge::QuotedMaxSurge;
+pub use rollout_one_strategy::RolloutOneStrategy;
 pub use routing_only_fields::RoutingOnlyFields;
 pub use service_selector_matches_pods::ServiceSelectorMatchesPods;
 pub use service_target_port::ServiceTargetPort;
@@ -127,12 +137,14 @@ pub static ALL: &[&dyn Rule] = &[
     &NginxStableIngress,
     &NginxIngressRoutesToStable,
     &NginxCanaryServicePort,
+    &NginxStableIngressNotCanary,
     &StepOneType,
     &SetWeightRange,
     &PauseDuration,
     &RoutingOnlyFields,
     &QuotedMaxSurge,
     &AnalysisGateBeforeFull,
+    &RolloutOneStrategy,
     &AnalysisTemplateExists,
     &AnalysisArgsSupplied,
     &AnalysisPlaceholdersDeclared,
@@ -142,9 +154,12 @@ pub static ALL: &[&dyn Rule] = &[
     &MetricCountLimits,
     &MetricDurations,
     &AnalysisArgUnused,
+    &MetricJobCondition,
     &PromqlParses,
     &PromqlJobDefined,
     &PrometheusNanGuard,
+    &PrometheusResultShape,
+    &PrometheusManySeries,
     &NrAlertEnums,
     &NrAlertTerms,
     &NrAlertThresholdDuration,

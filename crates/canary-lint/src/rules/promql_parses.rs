@@ -1,13 +1,12 @@
 //! CL601: a Prometheus metric's query parses as PromQL once its args are substituted.
 
-use canary_core::model::analysis::{AnalysisTemplate, arg_placeholders};
-
 use rayon::prelude::*;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::template_use::{TemplateUse, UseIndex, all_templates};
+use crate::facts::promql::resolve;
+use crate::facts::template_use::{UseIndex, all_templates};
 use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
@@ -49,48 +48,6 @@ declare_rule! {
         category: Correctness,
         summary: "a Prometheus metric's query parses as PromQL after arg substitution",
     }
-}
-
-/// A stand-in for an arg with no known value that keeps the query's shape.
-fn stand_in(text: &str, at: usize, name: &str) -> String {
-    let before = &text[..at];
-    let quotes = before.matches('"').count() - before.matches("\\\"").count();
-    let in_string = quotes % 2 == 1 || before.matches('\'').count() % 2 == 1;
-    let in_range = before
-        .rfind('[')
-        .is_some_and(|open| before.rfind(']').is_none_or(|close| close < open));
-    if in_string {
-        name.to_string()
-    } else if in_range {
-        "5m".to_string()
-    } else {
-        let ident: String = name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        if ident.starts_with(|c: char| c.is_ascii_digit()) {
-            format!("_{ident}")
-        } else {
-            ident
-        }
-    }
-}
-
-/// `query` with every placeholder replaced as described in the rule docs.
-fn resolve(uses: &[TemplateUse<'_>], template: &AnalysisTemplate, query: &str) -> String {
-    let mut out = String::with_capacity(query.len());
-    let mut last = 0;
-    for (name, range) in arg_placeholders(query) {
-        let value = template
-            .arg_default(&name)
-            .or_else(|| uses.iter().find_map(|u| u.arg(&name)?.value.clone()))
-            .unwrap_or_else(|| stand_in(query, range.start, &name));
-        out.push_str(&query[last..range.start]);
-        out.push_str(&value);
-        last = range.end;
-    }
-    out.push_str(&query[last..]);
-    out
 }
 
 impl Rule for PromqlParses {
