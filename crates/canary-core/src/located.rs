@@ -366,6 +366,39 @@ impl LocatedDoc {
         self.root()?.pointer(pointer)
     }
 
+    /// The node at `pointer` as a document of its own, keeping every span (the positions
+    /// stay those of the file). `kubectl get -o yaml` prints a `kind: List` whose `items`
+    /// are the objects; each item becomes one document this way.
+    pub fn subtree(&self, pointer: &str) -> Option<LocatedDoc> {
+        let node = self.at(pointer)?;
+        let start = node.index;
+        let size = self.nodes.get(start)?.size as usize;
+        let mut nodes: Box<[Node]> = self.nodes.get(start..start + size)?.into();
+        if let Some(root) = nodes.first_mut() {
+            root.key = Str::default();
+            root.key_span = Span::default();
+        }
+        let prefix = if pointer.is_empty() {
+            String::new()
+        } else {
+            pointer.to_string()
+        };
+        let ambiguous_scalars = self
+            .ambiguous_scalars
+            .iter()
+            .filter_map(|(p, span)| {
+                let rest = p.strip_prefix(&prefix)?;
+                (rest.is_empty() || rest.starts_with('/')).then(|| (rest.to_string(), *span))
+            })
+            .collect();
+        Some(LocatedDoc {
+            nodes,
+            strings: self.strings.clone(),
+            value: OnceLock::new(),
+            ambiguous_scalars,
+        })
+    }
+
     /// The document as a `serde_json::Value`, built on first use and kept.
     pub fn value(&self) -> &Value {
         self.value
@@ -1130,6 +1163,28 @@ mod tests {
 #[cfg(test)]
 mod pointer_tests {
     use super::*;
+
+    #[test]
+    fn a_subtree_is_a_document_with_the_file_positions() {
+        let text = "apiVersion: v1\nkind: List\nitems:\n  - kind: Service\n    metadata: {name: a}\n  - kind: Ingress\n    metadata:\n      name: b\n      labels: {legacy: no}\n";
+        let docs = match load_str(text, Limits::default()) {
+            Ok(d) => d,
+            Err(e) => panic!("{e}"),
+        };
+        let item = match docs[0].subtree("/items/1") {
+            Some(d) => d,
+            None => panic!("no item"),
+        };
+        assert_eq!(item.value()["kind"], "Ingress");
+        assert_eq!(item.value()["metadata"]["name"], "b");
+        let span = item
+            .value_span("/metadata/name")
+            .map(|s| (s.start.line, s.start.col));
+        assert_eq!(span, Some((8, 13)));
+        assert_eq!(item.ambiguous_scalars.len(), 1);
+        assert_eq!(item.ambiguous_scalars[0].0, "/metadata/labels/legacy");
+        assert!(docs[0].subtree("/items/2").is_none());
+    }
 
     #[test]
     fn every_node_is_found_by_its_pointer_and_ambiguous_scalars_keep_theirs() {

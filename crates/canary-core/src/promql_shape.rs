@@ -180,10 +180,8 @@ fn analyse(expr: &Expr) -> Node {
             let return_bool = bin.modifier.as_ref().is_some_and(|m| m.return_bool);
             let lhs = analyse(&bin.lhs);
             let mut node = binary(&op, lhs, analyse(&bin.rhs), return_bool);
-            if op == "and" && guards_denominator(&bin.lhs, &bin.rhs) {
-                // `a / b and on() b > 0`: the ratio is kept only while its denominator is
-                // above zero, so 0/0 cannot reach the result; no traffic is an empty result.
-                node.nan = ratio_parts_nan(&bin.lhs);
+            if op == "and" && is_traffic_guard(&bin.rhs) {
+                node.nan = false;
             }
             node
         }
@@ -222,32 +220,27 @@ fn grouped_by_le_only(expr: &Expr) -> bool {
     }
 }
 
-/// Is `guard` a filter `d > c` (c ≥ 0), `d >= c` (c > 0) or `d != 0` on the denominator `d`
-/// of the division `ratio`?
-fn guards_denominator(ratio: &Expr, guard: &Expr) -> bool {
-    let (Expr::Binary(div), Expr::Binary(cmp)) = (unparen(ratio), unparen(guard)) else {
+/// Is `guard` a filter that keeps only positive values: `x > c` (c ≥ 0), `x >= c` (c > 0)
+/// or `x != 0`, without `bool`? `q and on() (traffic > 0)` keeps `q` only while there is
+/// traffic, so the NaN that no traffic causes (0/0, a quantile with no observations) cannot
+/// reach the result; it is empty instead. Whether `x` is the same traffic as `q`'s
+/// denominator is not checked: the guard states the author's intent, and a false error costs
+/// more than a missed one.
+fn is_traffic_guard(guard: &Expr) -> bool {
+    let Expr::Binary(cmp) = unparen(guard) else {
         return false;
     };
-    if div.op.to_string() != "/" || cmp.modifier.as_ref().is_some_and(|m| m.return_bool) {
+    if cmp.modifier.as_ref().is_some_and(|m| m.return_bool) {
         return false;
     }
     let Expr::NumberLiteral(limit) = unparen(&cmp.rhs) else {
         return false;
     };
-    let keeps_positive = match cmp.op.to_string().as_str() {
+    match cmp.op.to_string().as_str() {
         ">" => limit.val >= 0.0,
         ">=" => limit.val > 0.0,
         "!=" => limit.val == 0.0,
         _ => false,
-    };
-    keeps_positive && unparen(&cmp.lhs) == unparen(&div.rhs)
-}
-
-/// Can the numerator or denominator of the division `ratio` be NaN by itself?
-fn ratio_parts_nan(ratio: &Expr) -> bool {
-    match unparen(ratio) {
-        Expr::Binary(div) => analyse(&div.lhs).nan || analyse(&div.rhs).nan,
-        other => analyse(other).nan,
     }
 }
 
@@ -599,9 +592,20 @@ mod tests {
         // Without parentheses `and` binds looser than `>`.
         let bare = r#"sum(rate(a[5m])) / sum(rate(b[5m])) and on() sum(rate(b[5m])) > 0"#;
         assert!(!of(bare).may_be_nan);
-        // A guard on something else does not help.
-        let other = r#"sum(rate(a[5m])) / sum(rate(b[5m])) and on() sum(rate(c[5m])) > 0"#;
-        assert!(of(other).may_be_nan);
+        // A quantile kept only while there is traffic.
+        let quantile = r#"histogram_quantile(0.99, sum by (le) (rate(h_bucket[5m]))) and on() (sum(rate(h_count[5m])) > 0)"#;
+        assert!(!of(quantile).may_be_nan);
+        // A `bool` comparison is not a filter.
+        let boolean = r#"sum(rate(a[5m])) / sum(rate(b[5m])) and on() sum(rate(b[5m])) > bool 0"#;
+        assert!(of(boolean).may_be_nan);
+        // The NaN-proof forms seen in real repositories.
+        for q in [
+            r#"1 - ((sum(rate(errors[5m])) or vector(0)) / clamp_min(sum(rate(total[5m])), 1))"#,
+            r#"(sum(rate(ok[5m])) / clamp_min(sum(rate(total[5m])), 1)) or vector(1)"#,
+            r#"sum(increase(kube_pod_container_status_restarts_total[5m]))"#,
+        ] {
+            assert!(!of(q).may_be_nan, "{q}");
+        }
         // `or vector(0)` is never empty.
         let or_vector = r#"sum(rate(a[5m])) or vector(0)"#;
         assert!(!of(or_vector).may_be_empty);

@@ -26,9 +26,13 @@ pub struct Cli {
 /// Options for linting.
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// The repo (or one file) to lint.
+    /// The repo (or one file) to lint; `-` reads one multi-document stream from stdin
+    /// (`helm template . | canary-lint -`).
     #[arg(default_value = ".")]
     pub path: PathBuf,
+    /// With `-`: the name the stream has in locations (a `.json` name reads it as JSON).
+    #[arg(long, value_name = "NAME", default_value = "stdin.yaml")]
+    pub stdin_filename: String,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -125,6 +129,14 @@ pub enum CliError {
     /// `explain` with an unknown code.
     #[error("unknown rule `{0}`; run `canary-lint rules` to list every code and name")]
     UnknownRule(String),
+    /// Stdin could not be read.
+    #[error("cannot read stdin: {0}")]
+    StdinRead(std::io::Error),
+    /// Stdin holds more than the loader reads.
+    #[error(
+        "stdin holds more than {0} MiB, the largest file canary-lint reads; lint the files, or split the stream"
+    )]
+    StdinTooLarge(u64),
     /// Writing the output failed.
     #[error("cannot write output: {0}")]
     Io(#[from] std::io::Error),
@@ -171,18 +183,33 @@ pub fn run(cli: &Cli, out: &mut dyn Write, styled: bool) -> Result<Exit, CliErro
 }
 
 fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliError> {
-    let config = crate::config::Config::discover(&args.path, args.config.as_deref())
+    let stdin = args.path.as_os_str() == "-";
+    let root = if stdin {
+        std::path::Path::new(".")
+    } else {
+        args.path.as_path()
+    };
+    let config = crate::config::Config::discover(root, args.config.as_deref())
         .map_err(|e| CliError::Config(e.render(styled)))?;
     let settings = config
         .settings(
-            &args.path,
+            root,
             &crate::config::Overrides {
                 readiness_allowance_secs: args.readiness_allowance,
                 crd_dir: args.crd_dir.clone(),
             },
         )
         .map_err(CliError::Crd)?;
-    let mut outcome = if args.parse_only {
+    let mut outcome = if stdin {
+        let bytes = read_stdin()?;
+        crate::engine::lint_stream(
+            &args.stdin_filename,
+            bytes,
+            &settings,
+            &config,
+            args.parse_only,
+        )
+    } else if args.parse_only {
         crate::engine::load_only(&args.path)?
     } else {
         crate::engine::lint_with_config(&args.path, &settings, &config)?
@@ -214,6 +241,22 @@ fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliE
     } else {
         Exit::Clean
     })
+}
+
+/// Stdin, up to the loader's file size limit (a larger stream is refused, not truncated).
+fn read_stdin() -> Result<Vec<u8>, CliError> {
+    use std::io::Read;
+    let cap = crate::repo::load::MAX_FILE_BYTES;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(CliError::StdinRead)?;
+    if bytes.len() as u64 > cap {
+        return Err(CliError::StdinTooLarge(cap / (1024 * 1024)));
+    }
+    Ok(bytes)
 }
 
 fn category_name(c: Category) -> &'static str {

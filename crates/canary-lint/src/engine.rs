@@ -140,6 +140,28 @@ pub fn lint_with_config(
     Ok(Outcome { repo, diagnostics })
 }
 
+/// Lints one stream read from stdin, named `name` in locations, with the config found from
+/// the working directory: `helm template . | canary-lint -`, `kustomize build overlays/prod |
+/// canary-lint -`, `kubectl get rollout,svc,ingress -o yaml | canary-lint -`.
+pub fn lint_stream(
+    name: &str,
+    bytes: Vec<u8>,
+    settings: &Settings,
+    config: &config::Config,
+    parse_only: bool,
+) -> Outcome {
+    let (repo, problems) = repo::load_stream(name, bytes);
+    let mut diagnostics = input_findings(problems);
+    if !parse_only {
+        diagnostics.extend(run_rules(&repo, settings));
+    }
+    diagnostics.sort();
+    diagnostics.dedup();
+    suppress::apply(&repo.files, &mut diagnostics);
+    config.apply(&mut diagnostics);
+    Outcome { repo, diagnostics }
+}
+
 /// Loads `root` and runs every rule. Only an unusable root is an `Err`; everything wrong
 /// inside the repo is a finding.
 pub fn lint(root: &Path, settings: &Settings) -> Result<Outcome, RepoError> {

@@ -34,7 +34,7 @@ pub struct SourceFile {
 
 /// Reads and parses one file.
 pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<LoadProblem>) {
-    let mut source = SourceFile {
+    let source = SourceFile {
         rel: file.rel.clone(),
         text: String::new(),
         docs: Vec::new(),
@@ -70,10 +70,26 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<LoadProblem>) {
             return (source, vec![d]);
         }
     };
+    load_bytes(&file.rel, bytes)
+}
+
+/// Parses `bytes` read from the file (or stream) named `rel`: the part of [`load_file`]
+/// after reading, also used for a stream read from stdin. A `kind: List` document (what
+/// `kubectl get -o yaml` prints) is replaced by its items, each a document of its own that
+/// keeps its positions in the stream.
+pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
+    let mut source = SourceFile {
+        rel: rel.to_string(),
+        text: String::new(),
+        docs: Vec::new(),
+        had_bom: false,
+        may_suppress: false,
+    };
+    let whole_file = Span::file_start();
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         let d = LoadProblem::new(
             ProblemKind::Parse,
-            &file.rel,
+            rel,
             whole_file,
             format!(
                 "binary file (NUL byte at offset {offset}); not read as YAML or JSON"
@@ -95,7 +111,7 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<LoadProblem>) {
             source.text = String::from_utf8_lossy(&bytes).into_owned();
             let d = LoadProblem::new(
                 ProblemKind::Parse,
-                &file.rel,
+                rel,
                 Span {
                     start: at,
                     end: Pos {
@@ -117,31 +133,31 @@ pub fn load_file(file: &WalkedFile) -> (SourceFile, Vec<LoadProblem>) {
     source.may_suppress = may_hold_suppressions(&source.rel, &source.text);
     // JSON files take the JSON parser when they are strict JSON (the same tree, faster);
     // everything else, and every error, goes through the YAML loader.
-    let parsed = if file.rel.ends_with(".json") {
+    let parsed = if rel.ends_with(".json") {
         load_json_str(&source.text, Limits::default())
     } else {
         load_str(&source.text, Limits::default())
     };
     match parsed {
         Ok(docs) => {
-            source.docs = docs;
+            source.docs = expand_lists(docs);
             (source, Vec::new())
         }
         Err(err) => {
             let d = match err.kind {
                 LoadErrorKind::TooDeep | LoadErrorKind::TooManyNodes => LoadProblem::new(
                     ProblemKind::Limit,
-                    &file.rel,
+                    rel,
                     err.span,
                     err.message,
                 )
                 .with_help("no Kubernetes manifest needs this; the file is skipped so the rest of the repo is still checked"),
                 LoadErrorKind::DuplicateKey => {
-                    LoadProblem::new(ProblemKind::Parse, &file.rel, err.span, err.message)
+                    LoadProblem::new(ProblemKind::Parse, rel, err.span, err.message)
                         .with_help("keep one of the two keys; YAML parsers disagree on which one wins")
                 }
                 LoadErrorKind::Syntax | LoadErrorKind::Unsupported => {
-                    LoadProblem::new(ProblemKind::Parse, &file.rel, err.span, err.message)
+                    LoadProblem::new(ProblemKind::Parse, rel, err.span, err.message)
                 }
             };
             (source, vec![d])
@@ -173,6 +189,31 @@ fn end_position(text: &str) -> Pos {
         line: line as u32,
         col: last.chars().count() as u32 + 1,
     }
+}
+
+/// Each `apiVersion: v1` `kind: List` document replaced by its `items`, in order.
+fn expand_lists(docs: Vec<LocatedDoc>) -> Vec<LocatedDoc> {
+    if !docs.iter().any(is_list) {
+        return docs;
+    }
+    let mut out = Vec::with_capacity(docs.len());
+    for doc in docs {
+        if !is_list(&doc) {
+            out.push(doc);
+            continue;
+        }
+        let count = doc.at("/items").map_or(0, |items| items.items().count());
+        out.extend((0..count).filter_map(|i| doc.subtree(&format!("/items/{i}"))));
+    }
+    out
+}
+
+/// Is `doc` a `kind: List` (core `v1`) with an `items` sequence?
+fn is_list(doc: &LocatedDoc) -> bool {
+    let text = |p: &str| doc.at(p).and_then(|n| n.as_str());
+    text("/kind") == Some("List")
+        && text("/apiVersion") == Some("v1")
+        && doc.at("/items").is_some_and(|n| n.is_array())
 }
 
 /// The text every inline suppression comment holds (`# canary-lint: allow(...)`).

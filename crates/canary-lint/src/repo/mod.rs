@@ -1,6 +1,7 @@
 //! Loading a repo: walk, read and parse in parallel, recognise, index.
 
 pub mod classify;
+pub mod helm;
 pub mod index;
 pub mod load;
 pub mod problem;
@@ -33,6 +34,16 @@ pub enum RepoError {
     },
 }
 
+/// Parses and indexes one stream read from stdin, named `name` in locations (`helm template
+/// . | canary-lint -`). A `kind: List` is expanded into its items.
+pub fn load_stream(name: &str, bytes: Vec<u8>) -> (Repo, Vec<LoadProblem>) {
+    let (file, mut problems) = load::load_bytes(name, bytes);
+    let classified = index::classify_file(&file);
+    let (repo, found) = Repo::build_classified(PathBuf::from("."), vec![file], vec![classified]);
+    problems.extend(found);
+    (repo, problems)
+}
+
 /// Walks, reads, parses and indexes `root` (a directory, or a single file). Problems with
 /// unreadable or malformed files come back alongside the repo.
 pub fn load_repo(root: &Path) -> Result<(Repo, Vec<LoadProblem>), RepoError> {
@@ -61,15 +72,17 @@ pub fn load_repo_filtered(
             source,
         })?;
         // Files are read, parsed and their documents recognised on rayon's threads as the
-        // walk finds them.
-        let (loaded, problems) = walk::walk_and_visit(root, keep, &|walked| {
+        // walk finds them. A Helm chart's templates and metadata are left out.
+        let charts = helm::HelmCharts::new(root);
+        let keep = |rel: &str| keep(rel) && !charts.skip(rel);
+        let (loaded, problems) = walk::walk_and_visit(root, &keep, &|walked| {
             let (file, found) = load::load_file(walked);
             let classified = index::classify_file(&file);
             (file, found, classified)
         });
         let mut files = Vec::with_capacity(loaded.len());
         let mut classified = Vec::with_capacity(loaded.len());
-        let mut load_problems = Vec::new();
+        let mut load_problems = charts.notes();
         for (_, (file, found, docs)) in loaded {
             files.push(file);
             classified.push(docs);

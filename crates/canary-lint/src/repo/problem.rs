@@ -1,5 +1,5 @@
 //! What the loader could not read: plain load problems, with no rule attached. The rule file
-//! `rules/input.rs` turns each into a CL001, CL002 or CL003 diagnostic.
+//! `rules/input.rs` turns each into a CL001, CL002, CL003 or CL008 diagnostic.
 
 use canary_core::located::Span;
 
@@ -12,6 +12,8 @@ pub enum ProblemKind {
     Limit,
     /// A recognised document does not fit its kind's schema (CL003).
     InvalidObject,
+    /// A Helm chart's templates were left out (CL008, info).
+    HelmChart,
 }
 
 /// A file or document the loader could not take in, and where.

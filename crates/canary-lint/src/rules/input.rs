@@ -124,6 +124,55 @@ declare_rule! {
     }
 }
 
+declare_rule! {
+    /// ## What it checks
+    ///
+    /// Nothing is wrong: this note says that a Helm chart's templates were not linted. A
+    /// directory holding `Chart.yaml` is a chart; the files under its `templates/` are Go
+    /// templates, and its `values*.yaml` are not Kubernetes objects, so the loader leaves them
+    /// out (the chart's `crds/` are plain manifests and are linted). One
+    /// note per chart, at its `Chart.yaml`, with the number of templates left out.
+    ///
+    /// ## Why it matters
+    ///
+    /// A template is rarely valid YAML as written (`{{ .Values.x }}` in a flow position) and
+    /// what it renders to depends on values: judging it as a manifest gives parse errors
+    /// that mean nothing, and checking it would miss what only values set (an annotation
+    /// written in `values.yaml`). The rendered output is what the cluster sees.
+    ///
+    /// ## Example
+    ///
+    /// ```text
+    /// charts/api/Chart.yaml
+    /// charts/api/values.yaml
+    /// charts/api/templates/rollout.yaml     # {{- include "api.labels" . | nindent 4 }}
+    /// ```
+    ///
+    /// ## Fix
+    ///
+    /// Lint what the chart renders, once per environment's values:
+    /// `helm template charts/api -f values-prod.yaml | canary-lint -`. Silence the note with
+    /// `CL008 = "off"` in `.canary-lint.toml` once that runs in CI.
+    ///
+    /// ## Source
+    ///
+    /// Helm's chart layout (`helm.sh/docs/topics/charts`: `Chart.yaml`, `values.yaml`,
+    /// `templates/`, `crds/`).
+    pub struct HelmChartSkipped {
+        code: "CL008",
+        name: "helm-chart-skipped",
+        category: Advice,
+        summary: "a Helm chart's templates are not linted as manifests; lint the rendered output",
+    }
+}
+
+impl Rule for HelmChartSkipped {
+    fn meta(&self) -> &'static RuleMeta {
+        &Self::META
+    }
+    fn check(&self, _cx: &Context<'_>, _out: &mut Vec<Diagnostic>) {}
+}
+
 impl Rule for ParseError {
     fn meta(&self) -> &'static RuleMeta {
         &Self::META
@@ -151,6 +200,7 @@ pub fn diagnostic(problem: LoadProblem) -> Diagnostic {
         ProblemKind::Parse => &ParseError::META,
         ProblemKind::Limit => &InputLimit::META,
         ProblemKind::InvalidObject => &InvalidObject::META,
+        ProblemKind::HelmChart => &HelmChartSkipped::META,
     };
     let found = Diagnostic::new(rule, problem.file, problem.span, problem.message);
     match problem.help {

@@ -59,7 +59,7 @@ pub mod workload_ref_target_exists;
 pub mod workload_ref_template_empty;
 
 use crate::rule::Rule;
-use input::{InputLimit, InvalidObject, ParseError};
+use input::{HelmChartSkipped, InputLimit, InvalidObject, ParseError};
 use suppression::{SuppressionWithoutReason, UnusedSuppression};
 
 pub use analysis_arg_unused::AnalysisArgUnused;
@@ -124,6 +124,7 @@ pub static ALL: &[&dyn Rule] = &[
     &SuppressionWithoutReason,
     &UnusedSuppression,
     &crd_schema::CrdSchema,
+    &HelmChartSkipped,
     &WorkloadRefTargetExists,
     &WorkloadRefApiVersionKind,
     &WorkloadRefTemplateEmpty,
