@@ -292,3 +292,68 @@ fn config_file_sets_levels_and_reports_bad_keys_with_locations() {
     .expect("write");
     assert_eq!(run(&[]).status.code(), Some(0));
 }
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .map(|s| s.success());
+    assert!(matches!(ok, Ok(true)), "mkfifo {path:?}");
+}
+
+/// Issue 13, B15: a FIFO as the lint root is a CL001 finding (exit 1), never opened.
+#[test]
+fn a_fifo_root_is_a_finding_not_a_hang() {
+    let dir = tempdir();
+    let fifo = dir.path().join("f.yaml");
+    mkfifo(&fifo);
+    let o = run(&["--format", "json", &fifo.to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("a FIFO (named pipe), not a regular file"));
+    assert!(stdout(&o).contains("\"CL001\""));
+}
+
+/// Issue 13, B03: a FIFO or a symlink to /dev/zero as `.canary-lint.toml` is a config error
+/// (exit 2) that names the file and what it is; an oversized config likewise.
+#[test]
+fn a_special_or_huge_config_is_refused() {
+    let dir = tempdir();
+    write(dir.path(), "x.yaml", "a: 1\n");
+    let config = dir.path().join(".canary-lint.toml");
+    mkfifo(&config);
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("a FIFO (named pipe), not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains(".canary-lint.toml"), "{}", stderr(&o));
+    std::fs::remove_file(&config).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("a character device"), "{}", stderr(&o));
+    std::fs::remove_file(&config).unwrap();
+    // At the limit (a comment) it is read; one byte more is refused.
+    let limit = canary_lint::config::MAX_CONFIG_BYTES as usize;
+    write(
+        dir.path(),
+        ".canary-lint.toml",
+        format!("#{}", " ".repeat(limit - 1)),
+    );
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    write(
+        dir.path(),
+        ".canary-lint.toml",
+        format!("#{}", " ".repeat(limit)),
+    );
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("larger than 1024 KiB"),
+        "{}",
+        stderr(&o)
+    );
+}
