@@ -357,3 +357,26 @@ fn a_special_or_huge_config_is_refused() {
         stderr(&o)
     );
 }
+
+/// Issue 13, B12: linting zero files is said on stderr and in the summary; the exit status
+/// stays 0, and is 1 with `--deny-warnings`.
+#[test]
+fn linting_zero_files_is_said_loudly() {
+    let dir = tempdir();
+    write(dir.path(), "README.md", "not a manifest\n");
+    let root = dir.path().to_string_lossy().into_owned();
+    let o = run(&[&root], dir.path());
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).starts_with("warning: nothing was linted"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("in 0 files (0 documents); warning: nothing was linted"));
+    let o = run(&["--deny-warnings", &root], dir.path());
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    write(dir.path(), "x.yaml", "a: 1\n");
+    let o = run(&[&root], dir.path());
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}

@@ -119,7 +119,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `2 errors, 1 warning in 12 files (34 documents)`; infos are added when there are any.
+/// `2 errors, 1 warning in 12 files (34 documents)`; infos are added when there are any, and
+/// a warning when no file was linted.
 pub fn summary_line(summary: &Summary) -> String {
     let c = summary.counts;
     let mut parts = vec![
@@ -129,10 +130,21 @@ pub fn summary_line(summary: &Summary) -> String {
     if c.infos > 0 {
         parts.push(plural(c.infos, "info", "infos"));
     }
-    format!(
+    let mut line = format!(
         "{} in {} ({})",
         parts.join(", "),
         plural(summary.files, "file", "files"),
         plural(summary.documents, "document", "documents")
-    )
+    );
+    if summary.files == 0 {
+        line.push_str("; warning: ");
+        line.push_str(NOTHING_LINTED);
+    }
+    line
 }
+
+/// Said on stderr and in the human summary when no file was linted (issue 13, B12): an
+/// ignore file or the config's globs may have excluded everything.
+pub const NOTHING_LINTED: &str = "nothing was linted: no YAML or JSON file under the root, or \
+     every one is excluded (check `.gitignore`, `.ignore`, `.canarylintignore` and the \
+     config's include/exclude)";
