@@ -380,3 +380,45 @@ fn linting_zero_files_is_said_loudly() {
     assert_eq!(code(&o), 0);
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
 }
+
+/// The B05 input of issue 13: a 1 MiB scalar and 5,000 aliases of it (5 GB once copied).
+fn alias_amplification(dir: &Path) {
+    let mut text = String::from(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\n  namespace: n\n",
+    );
+    text.push_str(&format!(
+        "  labels: {{big: &a \"{}\"}}\n  annotations:\n",
+        "x".repeat(1 << 20)
+    ));
+    for i in 0..5000 {
+        text.push_str(&format!("    k{i}: *a\n"));
+    }
+    text.push_str("spec:\n  replicas: 1\n");
+    write(dir, "x.yaml", text);
+}
+
+/// Issue 13, B05: under a 512 MiB address-space limit the linter finishes the alias
+/// amplification input with CL002 (it needed 5.5 GB before).
+#[test]
+fn alias_amplification_ends_in_cl002_within_512_mib() {
+    let dir = tempdir();
+    alias_amplification(dir.path());
+    let o = Command::new("prlimit")
+        .arg("--as=536870912")
+        .arg(env!("CARGO_BIN_EXE_canary-lint"))
+        .args(["--format", "json"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run prlimit: {e}"));
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert_eq!(codes, ["CL002"], "{}", stdout(&o));
+    assert!(stdout(&o).contains("more than 16 MiB of text"));
+}
