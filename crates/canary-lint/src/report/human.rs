@@ -6,8 +6,8 @@ use std::rc::Rc;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use canary_core::located::Span;
 
-use super::Summary;
 use super::lines::LineIndex;
+use super::{Summary, escape_controls};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::repo::Repo;
 
@@ -86,26 +86,34 @@ fn location<'a>(
 
 fn render_one(renderer: &Renderer, cache: &mut LineCache<'_>, d: &Diagnostic) -> String {
     let lines = cache.index(&d.file);
+    // File names and messages (which quote YAML values) are escaped; see `escape_controls`.
+    let (file, message) = (escape_controls(&d.file), escape_controls(&d.message));
+    let help = d.help.as_deref().map(escape_controls);
+    let related: Vec<_> = d
+        .related
+        .iter()
+        .map(|r| (r, escape_controls(&r.file), escape_controls(&r.message)))
+        .collect();
     let mut primary = level(d.severity)
-        .primary_title(d.message.as_str())
+        .primary_title(message.as_ref())
         .id(d.code)
         .element(location(
             &lines,
-            &d.file,
+            file.as_ref(),
             d.span,
             AnnotationKind::Primary,
             None,
         ));
-    if let Some(help) = &d.help {
-        primary = primary.element(Level::HELP.message(help.as_str()));
+    if let Some(help) = &help {
+        primary = primary.element(Level::HELP.message(help.as_ref()));
     }
     let mut groups: Vec<Group<'_>> = vec![primary];
-    for r in &d.related {
-        let lines = cache.index(&r.file);
+    let related_lines: Vec<_> = related.iter().map(|(r, ..)| cache.index(&r.file)).collect();
+    for ((r, file, message), lines) in related.iter().zip(&related_lines) {
         groups.push(
-            Group::with_title(Level::NOTE.secondary_title(r.message.as_str())).element(location(
-                &lines,
-                &r.file,
+            Group::with_title(Level::NOTE.secondary_title(message.as_ref())).element(location(
+                lines,
+                file.as_ref(),
                 r.span,
                 AnnotationKind::Context,
                 None,
