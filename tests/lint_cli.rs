@@ -292,3 +292,133 @@ fn config_file_sets_levels_and_reports_bad_keys_with_locations() {
     .expect("write");
     assert_eq!(run(&[]).status.code(), Some(0));
 }
+
+fn mkfifo(path: &Path) {
+    let ok = Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .map(|s| s.success());
+    assert!(matches!(ok, Ok(true)), "mkfifo {path:?}");
+}
+
+/// Issue 13, B15: a FIFO as the lint root is a CL001 finding (exit 1), never opened.
+#[test]
+fn a_fifo_root_is_a_finding_not_a_hang() {
+    let dir = tempdir();
+    let fifo = dir.path().join("f.yaml");
+    mkfifo(&fifo);
+    let o = run(&["--format", "json", &fifo.to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("a FIFO (named pipe), not a regular file"));
+    assert!(stdout(&o).contains("\"CL001\""));
+}
+
+/// Issue 13, B03: a FIFO or a symlink to /dev/zero as `.canary-lint.toml` is a config error
+/// (exit 2) that names the file and what it is; an oversized config likewise.
+#[test]
+fn a_special_or_huge_config_is_refused() {
+    let dir = tempdir();
+    write(dir.path(), "x.yaml", "a: 1\n");
+    let config = dir.path().join(".canary-lint.toml");
+    mkfifo(&config);
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).contains("a FIFO (named pipe), not a regular file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stderr(&o).contains(".canary-lint.toml"), "{}", stderr(&o));
+    std::fs::remove_file(&config).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", &config).unwrap();
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(stderr(&o).contains("a character device"), "{}", stderr(&o));
+    std::fs::remove_file(&config).unwrap();
+    // At the limit (a comment) it is read; one byte more is refused.
+    let limit = canary_lint::config::MAX_CONFIG_BYTES as usize;
+    write(
+        dir.path(),
+        ".canary-lint.toml",
+        format!("#{}", " ".repeat(limit - 1)),
+    );
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    write(
+        dir.path(),
+        ".canary-lint.toml",
+        format!("#{}", " ".repeat(limit)),
+    );
+    let o = run(&[&dir.path().to_string_lossy()], dir.path());
+    assert_eq!(code(&o), 2);
+    assert!(
+        stderr(&o).contains("larger than 1024 KiB"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Issue 13, B12: linting zero files is said on stderr and in the summary; the exit status
+/// stays 0, and is 1 with `--deny-warnings`.
+#[test]
+fn linting_zero_files_is_said_loudly() {
+    let dir = tempdir();
+    write(dir.path(), "README.md", "not a manifest\n");
+    let root = dir.path().to_string_lossy().into_owned();
+    let o = run(&[&root], dir.path());
+    assert_eq!(code(&o), 0, "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stderr(&o).starts_with("warning: nothing was linted"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("in 0 files (0 documents); warning: nothing was linted"));
+    let o = run(&["--deny-warnings", &root], dir.path());
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    write(dir.path(), "x.yaml", "a: 1\n");
+    let o = run(&[&root], dir.path());
+    assert_eq!(code(&o), 0);
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+}
+
+/// The B05 input of issue 13: a 1 MiB scalar and 5,000 aliases of it (5 GB once copied).
+fn alias_amplification(dir: &Path) {
+    let mut text = String::from(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: r\n  namespace: n\n",
+    );
+    text.push_str(&format!(
+        "  labels: {{big: &a \"{}\"}}\n  annotations:\n",
+        "x".repeat(1 << 20)
+    ));
+    for i in 0..5000 {
+        text.push_str(&format!("    k{i}: *a\n"));
+    }
+    text.push_str("spec:\n  replicas: 1\n");
+    write(dir, "x.yaml", text);
+}
+
+/// Issue 13, B05: under a 512 MiB address-space limit the linter finishes the alias
+/// amplification input with CL002 (it needed 5.5 GB before).
+#[test]
+fn alias_amplification_ends_in_cl002_within_512_mib() {
+    let dir = tempdir();
+    alias_amplification(dir.path());
+    let o = Command::new("prlimit")
+        .arg("--as=536870912")
+        .arg(env!("CARGO_BIN_EXE_canary-lint"))
+        .args(["--format", "json"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run prlimit: {e}"));
+    assert_eq!(code(&o), 1, "{}{}", stdout(&o), stderr(&o));
+    let json: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let codes: Vec<&str> = json["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["rule"].as_str())
+        .collect();
+    assert_eq!(codes, ["CL002"], "{}", stdout(&o));
+    assert!(stdout(&o).contains("more than 16 MiB of text"));
+}

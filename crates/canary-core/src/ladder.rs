@@ -107,7 +107,7 @@ pub fn metric_duration(metric: &Metric) -> Result<Option<u64>, DurationError> {
     };
     Ok(metric
         .effective_count()
-        .map(|count| delay + (count.max(1) as u64 - 1) * interval))
+        .map(|count| delay.saturating_add((count.max(1) as u64 - 1).saturating_mul(interval))))
 }
 
 /// An analysis step's duration: metrics run in parallel, so the longest one.
@@ -163,7 +163,11 @@ pub struct LadderBudget {
 impl LadderBudget {
     /// Seconds in all.
     pub fn total(&self) -> u64 {
-        self.pauses + self.analysis + self.readiness
+        // Saturating: a hostile `readiness-allowance` or pause must not wrap to a short
+        // timeout (issue 13, B10); a saturated total is far past any CI limit anyway.
+        self.pauses
+            .saturating_add(self.analysis)
+            .saturating_add(self.readiness)
     }
 
     /// One-line account, e.g. `12m pauses + 8m analysis + 3 × 60s readiness = 23m`.
@@ -188,8 +192,8 @@ impl LadderBudget {
 /// The `status --timeout` canary-gen writes: the budget plus a quarter for analysis retries
 /// (each Error measurement adds ~10 s) and scheduling, rounded up to a whole minute.
 pub fn recommended_status_timeout(budget: &LadderBudget) -> u64 {
-    let padded = budget.total() + budget.total().div_ceil(4);
-    padded.div_ceil(60) * 60
+    let padded = budget.total().saturating_add(budget.total().div_ceil(4));
+    padded.div_ceil(60).saturating_mul(60)
 }
 
 /// Walks a Rollout's canary steps, resolving analysis templates through `lookup`.
@@ -305,7 +309,7 @@ impl<'a> Ladder<'a> {
                 split,
                 weight,
             });
-            now += duration.unwrap_or(0);
+            now = now.saturating_add(duration.unwrap_or(0));
         }
         out
     }
@@ -316,20 +320,20 @@ impl<'a> Ladder<'a> {
         for (index, step) in self.steps().iter().enumerate() {
             if step.set_weight.is_some() {
                 budget.weight_steps += 1;
-                budget.readiness += self.readiness_allowance;
+                budget.readiness = budget.readiness.saturating_add(self.readiness_allowance);
             }
             if let Some(pause) = &step.pause {
                 match &pause.duration {
                     None => budget.indefinite_pauses.push(index),
                     Some(d) => match d.seconds() {
-                        Ok(s) => budget.pauses += s,
+                        Ok(s) => budget.pauses = budget.pauses.saturating_add(s),
                         Err(_) => budget.bad_durations.push(index),
                     },
                 }
             }
             if step.analysis.is_some() {
                 match self.step_analysis(step) {
-                    Ok(Some(s)) => budget.analysis += s,
+                    Ok(Some(s)) => budget.analysis = budget.analysis.saturating_add(s),
                     Ok(None) => budget.unknown_analysis.push(index),
                     Err(_) => budget.bad_durations.push(index),
                 }

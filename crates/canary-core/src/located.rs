@@ -465,6 +465,11 @@ pub struct Limits {
     pub max_depth: usize,
     /// Nodes that alias expansion may add to one stream.
     pub max_alias_nodes: usize,
+    /// Bytes of scalar text (values and keys) that alias expansion may copy in one stream.
+    /// The tree shares the anchored strings, but every reader of it (typed models, JSON
+    /// values, rules) copies them per alias, so a few aliases of a big scalar would cost
+    /// gigabytes later (issue 13, B05).
+    pub max_alias_bytes: usize,
     /// Documents in one stream.
     pub max_documents: usize,
 }
@@ -474,6 +479,7 @@ impl Default for Limits {
         Limits {
             max_depth: 200,
             max_alias_nodes: 100_000,
+            max_alias_bytes: 16 * 1024 * 1024,
             max_documents: 10_000,
         }
     }
@@ -547,6 +553,8 @@ struct Builder {
     anchors: FxHashMap<usize, usize>,
     /// Nodes added by alias expansion in the whole stream.
     alias_nodes: usize,
+    /// Scalar bytes copied by alias expansion in the whole stream.
+    alias_bytes: usize,
 }
 
 impl Builder {
@@ -560,6 +568,7 @@ impl Builder {
             ambiguous: Vec::new(),
             anchors: FxHashMap::default(),
             alias_nodes: 0,
+            alias_bytes: 0,
         }
     }
 
@@ -809,6 +818,29 @@ impl Builder {
                 format!(
                     "aliases expand to more than {} nodes (an alias bomb?); refusing to expand further",
                     self.limits.max_alias_nodes
+                ),
+            ));
+        }
+        // The root's own key is the alias' key, not a copy.
+        let bytes: usize = self.nodes[target..target + size]
+            .iter()
+            .enumerate()
+            .map(|(i, n)| {
+                let value = match n.data {
+                    Data::Str(s) => s.len as usize,
+                    _ => 0,
+                };
+                value + if i == 0 { 0 } else { n.key.len as usize }
+            })
+            .sum();
+        self.alias_bytes += bytes;
+        if self.alias_bytes > self.limits.max_alias_bytes {
+            return Err(Self::err(
+                LoadErrorKind::TooManyNodes,
+                span,
+                format!(
+                    "aliases expand to more than {} MiB of text (an alias bomb?); refusing to expand further",
+                    self.limits.max_alias_bytes / (1024 * 1024)
                 ),
             ));
         }
@@ -1101,6 +1133,41 @@ mod tests {
         let err = load_str(&src, Limits::default()).unwrap_err();
         assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
         assert!(err.message.contains("alias"));
+    }
+
+    /// Issue 13, B05: copies are counted in bytes (values and keys below the alias), at the
+    /// limit and one alias past it.
+    #[test]
+    fn alias_expansion_is_bounded_in_bytes() {
+        let limits = Limits {
+            max_alias_bytes: 100,
+            ..Limits::default()
+        };
+        let doc = |aliases: usize| {
+            let mut src = String::from("a: &a abcdefghij\nl:\n");
+            for _ in 0..aliases {
+                src.push_str("  - *a\n");
+            }
+            src
+        };
+        assert!(load_str(&doc(10), limits).is_ok());
+        let err = load_str(&doc(11), limits).unwrap_err();
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+        assert!(
+            err.message.contains("more than 0 MiB of text"),
+            "{}",
+            err.message
+        );
+        assert_eq!(err.span.start, Pos { line: 13, col: 5 });
+        // A mapping's keys below the alias count too: `{k: abcdefgh}` is 9 bytes.
+        let map = |aliases: usize| {
+            format!(
+                "a: &a {{k: abcdefgh}}\nl: [{}]\n",
+                vec!["*a"; aliases].join(", ")
+            )
+        };
+        assert!(load_str(&map(11), limits).is_ok());
+        assert!(load_str(&map(12), limits).is_err());
     }
 
     #[test]

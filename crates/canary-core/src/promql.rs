@@ -76,6 +76,7 @@ impl ExprVisitor for Collect {
 /// the result is always what promql-parser says about the original; a test compares both
 /// routes.
 pub fn selectors(query: &str) -> Result<Vec<Selector>, String> {
+    check_limits(query)?;
     if let Some(fast) = selectors_via_shape(query) {
         return Ok(fast);
     }
@@ -84,11 +85,132 @@ pub fn selectors(query: &str) -> Result<Vec<Selector>, String> {
 
 /// [`selectors`] by parsing `query` exactly as written.
 pub fn selectors_parsed(query: &str) -> Result<Vec<Selector>, String> {
+    check_limits(query)?;
     let expr = parser::parse(query)?;
     let mut collect = Collect(Vec::new());
     // The visitor never fails.
     let _ = walk_expr(&mut collect, &expr);
     Ok(collect.0)
+}
+
+/// Longest query handed to promql-parser, in bytes. Real gate queries are a few hundred bytes;
+/// promql-parser's cost grows with the square of the operator count (below), so length is
+/// bounded as well.
+pub const MAX_QUERY_BYTES: usize = 64 * 1024;
+
+/// Deepest bracket nesting (`(`, `[`, `{` counted together) handed to promql-parser.
+///
+/// promql-parser (0.11) builds, checks (`Expr::value_type`, which recurses down every binary
+/// operand), walks and drops its tree recursively, so the tree's depth is the stack it needs.
+/// Measured on a 2 MiB thread stack (a rayon worker's) with a debug build: 4,000 nested
+/// parentheses parse, 6,000 overflow (`measure_stack` in `tests/promql_limits.rs`; the tests
+/// there parse queries at the limits on such a thread).
+pub const MAX_QUERY_NESTING: usize = 256;
+
+/// Most operators (`+ - * / % ^`, comparisons, `and`, `or`, `unless`, `atan2`) outside label
+/// braces in one query.
+///
+/// A chain `a + b + c + …` is a tree as deep as it is long, and `Expr::value_type` is called
+/// at each new operator on the whole left operand (promql-parser 0.11, `src/parser/ast.rs`,
+/// `Expr::value_type`, reached from `check_ast` in `src/parser/production.rs` as each binary
+/// expression is reduced), which makes parsing quadratic: 32,000 terms took 18 s. Each
+/// operator also nests the tree one level, so the operators and the bracket depth together
+/// bound the stack; measured on a 2 MiB thread with a debug build, 5,000 chained operators
+/// parse and 6,000 overflow, so both limits together stay well inside it.
+pub const MAX_QUERY_OPERATORS: usize = 1_000;
+
+/// Refuse a query promql-parser could not parse safely: longer than [`MAX_QUERY_BYTES`],
+/// nested deeper than [`MAX_QUERY_NESTING`] or with more than [`MAX_QUERY_OPERATORS`]
+/// operators. Strings and `#` comments are skipped; anything this scan gets wrong only
+/// over-counts, and the limits are far above any real query.
+pub fn check_limits(query: &str) -> Result<(), String> {
+    if query.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query is {} bytes long, over the limit of {MAX_QUERY_BYTES} bytes; shorten it \
+             (a recording rule can hold a long sub-expression)",
+            query.len()
+        ));
+    }
+    let bytes = query.as_bytes();
+    let (mut depth, mut max_depth, mut braces, mut operators) = (0usize, 0usize, 0usize, 0usize);
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        match b {
+            b'#' => {
+                while bytes.get(i).is_some_and(|&c| c != b'\n') {
+                    i += 1;
+                }
+            }
+            b'"' | b'\'' | b'`' => {
+                i += 1;
+                while let Some(&c) = bytes.get(i) {
+                    if c == b {
+                        break;
+                    }
+                    if c == b'\\' && b != b'`' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                max_depth = max_depth.max(depth);
+                braces += usize::from(b == b'{');
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if b == b'}' {
+                    braces = braces.saturating_sub(1);
+                }
+            }
+            b'+' | b'-' | b'*' | b'/' | b'%' | b'^' | b'<' | b'>' if braces == 0 => {
+                operators += 1;
+                // `<=`, `>=`: one operator.
+                if bytes.get(i + 1) == Some(&b'=') {
+                    i += 1;
+                }
+            }
+            b'=' | b'!' if braces == 0 => {
+                operators += 1;
+                if bytes.get(i + 1) == Some(&b'=') {
+                    i += 1;
+                }
+            }
+            c if braces == 0 && (c.is_ascii_alphabetic() || c == b'_') => {
+                let start = i;
+                while bytes
+                    .get(i + 1)
+                    .is_some_and(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b':'))
+                {
+                    i += 1;
+                }
+                let word = query.get(start..=i).unwrap_or_default();
+                if ["and", "or", "unless", "atan2"]
+                    .iter()
+                    .any(|k| word.eq_ignore_ascii_case(k))
+                {
+                    operators += 1;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if max_depth > MAX_QUERY_NESTING {
+        return Err(format!(
+            "the query nests brackets {max_depth} deep, over the limit of {MAX_QUERY_NESTING}; \
+             flatten it"
+        ));
+    }
+    if operators > MAX_QUERY_OPERATORS {
+        return Err(format!(
+            "the query has {operators} operators, over the limit of {MAX_QUERY_OPERATORS} \
+             (each one nests the parse tree a level deeper); split it, for example into \
+             recording rules"
+        ));
+    }
+    Ok(())
 }
 
 /// Starts a marker that stands for the label-matcher value with the number that follows.

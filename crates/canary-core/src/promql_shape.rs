@@ -125,8 +125,10 @@ pub fn shape(query: &str) -> Result<QueryShape, String> {
     shape_of_text(query)
 }
 
-/// The shape of `query` parsed as written, cached per text.
+/// The shape of `query` parsed as written, cached per text. A query past the parser's safe
+/// limits (`crate::promql::check_limits`) is refused before it is parsed.
 fn shape_of_text(query: &str) -> Result<QueryShape, String> {
+    crate::promql::check_limits(query)?;
     type Shapes = LazyLock<Mutex<HashMap<String, Arc<Result<QueryShape, String>>>>>;
     static SHAPES: Shapes = LazyLock::new(Default::default);
     if let Ok(cache) = SHAPES.lock()
@@ -676,6 +678,12 @@ mod tests {
             assert_eq!(of(q), QueryShape::of(&expr), "{q}");
             assert!(crate::promql::without_matcher_values(q).is_some(), "{q}");
         }
+    }
+
+    #[test]
+    fn a_query_past_the_parser_limits_is_refused_not_parsed() {
+        let deep = format!("{}1{}", "(".repeat(100_000), ")".repeat(100_000));
+        assert!(shape(&deep).is_err());
     }
 
     #[test]

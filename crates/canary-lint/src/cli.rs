@@ -235,8 +235,15 @@ fn lint(args: &LintArgs, out: &mut dyn Write, styled: bool) -> Result<Exit, CliE
         // If no thread can be started, the closure (and the repo) is dropped here instead.
         let _ = std::thread::Builder::new().spawn(move || drop(outcome));
     }
+    // Zero files linted is a warning, not a finding: the exit status stays 0 unless
+    // `--deny-warnings` is given (issue 13, B12).
+    let nothing_linted = summary.files == 0;
+    if nothing_linted {
+        eprintln!("warning: {}", report::human::NOTHING_LINTED);
+    }
     let c = summary.counts;
-    Ok(if c.errors > 0 || (args.deny_warnings && c.warnings > 0) {
+    let warned = c.warnings > 0 || nothing_linted;
+    Ok(if c.errors > 0 || (args.deny_warnings && warned) {
         Exit::Findings
     } else {
         Exit::Clean

@@ -156,6 +156,9 @@ fn span_of(text: &str, range: std::ops::Range<usize>) -> Span {
     }
 }
 
+/// Largest config file read (`.canary-lint.toml`); a larger one is an error.
+pub const MAX_CONFIG_BYTES: u64 = 1024 * 1024;
+
 impl Config {
     /// Read `path` if given, else `<root>/.canary-lint.toml` if it exists, else defaults.
     pub fn discover(root: &Path, explicit: Option<&Path>) -> Result<Config, ConfigError> {
@@ -170,20 +173,32 @@ impl Config {
                 (base.join(CONFIG_FILE), false)
             }
         };
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Config::parse(&path.display().to_string(), &text),
+        let fail = |message: String| ConfigError {
+            path: path.display().to_string(),
+            text: String::new(),
+            problems: vec![Located {
+                span: Span::file_start(),
+                message,
+                help: None,
+            }],
+        };
+        match crate::repo::load::read_regular(&path, MAX_CONFIG_BYTES) {
+            Ok(Some(bytes)) => match String::from_utf8(bytes) {
+                Ok(text) => Config::parse(&path.display().to_string(), &text),
+                Err(_) => Err(fail(
+                    "cannot read the config: it is not UTF-8; re-encode it as UTF-8".into(),
+                )),
+            },
+            Ok(None) => Err(fail(format!(
+                "cannot read the config: it is larger than {} KiB; a config is a few lines",
+                MAX_CONFIG_BYTES / 1024
+            ))),
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Config::default())
             }
-            Err(e) => Err(ConfigError {
-                path: path.display().to_string(),
-                text: String::new(),
-                problems: vec![Located {
-                    span: Span::file_start(),
-                    message: format!("cannot read the config: {e}"),
-                    help: None,
-                }],
-            }),
+            Err(e) => Err(fail(format!(
+                "cannot read the config: {e}; make it a regular file or remove it"
+            ))),
         }
     }
 

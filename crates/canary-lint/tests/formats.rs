@@ -105,3 +105,51 @@ fn github_commands_escape_and_locate() {
     assert!(first.contains("%0Ahelp: "), "newlines escaped: {first}");
     assert!(!text.contains("\n\n"));
 }
+
+/// Issue 13, B16: a file name and a YAML value holding line breaks and an escape character
+/// cannot start a line of their own (a `::add-mask::` or `::error` workflow command in a CI
+/// log) in any format; JSON and SARIF carry them escaped by serde and read back unchanged.
+#[test]
+fn control_characters_in_names_and_values_cannot_inject_log_lines() {
+    let dir = common::tempdir();
+    let name = "x\n::error file=README.md,line=1::spoofed\u{1b}[2J.yaml";
+    common::write(dir.path(), name, "a: [\n");
+    common::write(
+        dir.path(),
+        "rollout.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: r, namespace: n}\n\
+         spec:\n  replicas: 1\n  workloadRef: {apiVersion: apps/v1, kind: Deployment, name: \"d\\n::add-mask::s\"}\n",
+    );
+    let outcome = lint_ok(dir.path());
+    assert!(
+        outcome
+            .diagnostics
+            .iter()
+            .any(|d| d.message.contains("\n::add-mask::"))
+    );
+    let summary = outcome.summary();
+    for format in [Format::Human, Format::Github, Format::Json, Format::Sarif] {
+        let text = report::render(format, &outcome.repo, &outcome.diagnostics, &summary, false);
+        assert!(!text.contains('\u{1b}'), "{format:?}: {text}");
+        for line in text.lines() {
+            let bare = line.trim_start();
+            assert!(
+                !bare.starts_with("::add-mask") && !bare.starts_with("::error file=README"),
+                "{format:?}: {line}"
+            );
+        }
+        if matches!(format, Format::Json | Format::Sarif) {
+            let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+            assert!(
+                v.to_string()
+                    .contains("::error file=README.md,line=1::spoofed\\u001b")
+            );
+        }
+    }
+    let (human, _) = common::render_both(&outcome);
+    assert!(
+        human.contains("x\\n::error file=README.md,line=1::spoofed\\u{1b}[2J.yaml"),
+        "{human}"
+    );
+    assert!(human.contains("d\\n::add-mask::s"), "{human}");
+}

@@ -254,3 +254,128 @@ fn schema_mismatch_is_invalid_object_at_the_value() {
     assert_eq!(codes(&outcome), ["CL003"]);
     assert_eq!(outcome.diagnostics[0].span.start, Pos { line: 6, col: 13 });
 }
+
+// Issue 13, B03, B12, B15: special files and ignore files.
+
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap_or_else(|e| panic!("mkfifo: {e}"));
+    assert!(status.success());
+}
+
+fn findings(outcome: &canary_lint::Outcome) -> Vec<(String, &'static str, String)> {
+    outcome
+        .diagnostics
+        .iter()
+        .map(|d| (d.file.clone(), d.code, d.message.clone()))
+        .collect()
+}
+
+/// A FIFO, or a symlink to /dev/zero, as an ignore file in a subdirectory: the directory is
+/// skipped with a CL001 finding naming the file, the rest of the repo is linted, and the
+/// walk neither hangs nor reads without end.
+#[test]
+fn special_ignore_files_skip_their_directory_with_a_finding() {
+    for (name, link) in [
+        (".gitignore", false),
+        (".ignore", true),
+        (".canarylintignore", false),
+    ] {
+        let dir = tempdir();
+        write(dir.path(), "top.yaml", "a: [\n");
+        write(dir.path(), "k8s/x.yaml", "b: [\n");
+        let special = dir.path().join("k8s").join(name);
+        if link {
+            std::os::unix::fs::symlink("/dev/zero", &special).unwrap();
+        } else {
+            mkfifo(&special);
+        }
+        let started = Instant::now();
+        let outcome = lint_ok(dir.path());
+        assert!(started.elapsed() < Duration::from_secs(10));
+        let found = findings(&outcome);
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].0, format!("k8s/{name}"));
+        assert_eq!(found[0].1, "CL001");
+        let kind = if link { "a character device" } else { "a FIFO" };
+        assert!(found[0].2.contains(kind), "{found:?}");
+        assert!(
+            found[0].2.contains("its directory is not linted"),
+            "{found:?}"
+        );
+        assert_eq!((found[1].0.as_str(), found[1].1), ("top.yaml", "CL001"));
+    }
+}
+
+/// The same in the root: nothing is linted, and the one finding says why.
+#[test]
+fn a_special_ignore_file_in_the_root_is_a_finding() {
+    let dir = tempdir();
+    write(dir.path(), "x.yaml", "b: [\n");
+    mkfifo(&dir.path().join(".gitignore"));
+    let outcome = lint_ok(dir.path());
+    let found = findings(&outcome);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), (".gitignore", "CL001"));
+}
+
+/// An ignore file of exactly the limit is honoured; one byte more and it is refused.
+#[test]
+fn ignore_file_size_limit() {
+    let limit = canary_lint::repo::walk::MAX_IGNORE_FILE_BYTES as usize;
+    for (size, honoured) in [(limit, true), (limit + 1, false)] {
+        let dir = tempdir();
+        write(dir.path(), "k8s/x.yaml", "b: [\n");
+        let mut text = "x.yaml\n".to_string();
+        text.push_str(&"#".repeat(size - text.len()));
+        write(dir.path(), "k8s/.gitignore", text);
+        let found = findings(&lint_ok(dir.path()));
+        if honoured {
+            assert!(found.is_empty(), "{found:?}");
+        } else {
+            assert_eq!(found.len(), 1, "{found:?}");
+            assert!(found[0].2.contains("larger than 1024 KiB"), "{found:?}");
+        }
+    }
+}
+
+/// A FIFO, socket or device with a manifest's extension inside the tree is reported and
+/// never opened.
+#[test]
+fn special_files_in_the_tree_are_findings() {
+    let dir = tempdir();
+    mkfifo(&dir.path().join("pipe.yaml"));
+    let _socket = std::os::unix::net::UnixListener::bind(dir.path().join("sock.yml")).unwrap();
+    write(dir.path(), "ok.yaml", "a: 1\n");
+    let started = Instant::now();
+    let found = findings(&lint_ok(dir.path()));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("pipe.yaml", "CL001"));
+    assert!(
+        found[0]
+            .2
+            .contains("a FIFO (named pipe), not a regular file")
+    );
+    assert_eq!((found[1].0.as_str(), found[1].1), ("sock.yml", "CL001"));
+    assert!(found[1].2.contains("a socket"));
+}
+
+/// B12: a `.gitignore` holding `*` above the root (outside its git repo, or with no repo at
+/// all) no longer hides the repo; the root's own ignore files still apply.
+#[test]
+fn ignore_files_above_the_root_are_not_read() {
+    let outer = tempdir();
+    write(outer.path(), ".gitignore", "*\n");
+    write(outer.path(), ".ignore", "*\n");
+    write(outer.path(), "repo/broken.yaml", "a: [\n");
+    write(outer.path(), "repo/skipped.yaml", "a: [\n");
+    write(outer.path(), "repo/.gitignore", "skipped.yaml\n");
+    std::fs::create_dir(outer.path().join("repo/.git")).unwrap();
+    let outcome = lint_ok(&outer.path().join("repo"));
+    let found = findings(&outcome);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].0.as_str(), found[0].1), ("broken.yaml", "CL001"));
+}

@@ -32,7 +32,16 @@ pub enum DurationError {
     /// Negative values are never meaningful here.
     #[error("negative duration `{0}`")]
     Negative(String),
+    /// Longer than Go's `time.Duration` holds (2562047h47m16.854775807s).
+    #[error(
+        "duration `{0}` is longer than Go's limit of 2562047h47m16.854775807s; Go's \
+         time.ParseDuration rejects it (the controller and the plugin then fail)"
+    )]
+    OutOfRange(String),
 }
+
+/// Nanoseconds one past the longest Go `time.Duration` (an `int64`): 2^63.
+const GO_DURATION_LIMIT: u64 = 1 << 63;
 
 fn day_hint(unit: &str) -> &'static str {
     match unit {
@@ -64,7 +73,11 @@ pub fn parse_go_duration(text: &str) -> Result<u64, DurationError> {
     if body.is_empty() {
         return Err(DurationError::Invalid(text.to_string()));
     }
-    let mut nanos: f64 = 0.0;
+    // Whole nanoseconds, accumulated as Go's `time.ParseDuration` does (`src/time/format.go`):
+    // the integer part exactly, with an overflow check past 2^63; the fraction through a
+    // float64 scaled to the unit; the total must fit an int64.
+    let out_of_range = || DurationError::OutOfRange(text.to_string());
+    let mut total: u64 = 0;
     let mut rest = body;
     while !rest.is_empty() {
         let num_len = rest
@@ -74,22 +87,37 @@ pub fn parse_go_duration(text: &str) -> Result<u64, DurationError> {
         if num.is_empty() || num == "." || num.matches('.').count() > 1 {
             return Err(DurationError::Invalid(text.to_string()));
         }
-        let value: f64 = num
-            .parse()
-            .map_err(|_| DurationError::Invalid(text.to_string()))?;
+        let (whole, fraction) = num.split_once('.').unwrap_or((num, ""));
+        let mut value: u64 = 0;
+        for digit in whole.bytes() {
+            value = value
+                .checked_mul(10)
+                .and_then(|v| v.checked_add(u64::from(digit - b'0')))
+                .filter(|v| *v <= GO_DURATION_LIMIT)
+                .ok_or_else(out_of_range)?;
+        }
+        // Go stops taking fraction digits once they would overflow; they change nothing.
+        let (mut frac, mut scale) = (0u64, 1f64);
+        for digit in fraction.bytes() {
+            if frac > (GO_DURATION_LIMIT - 1) / 10 {
+                continue;
+            }
+            frac = frac * 10 + u64::from(digit - b'0');
+            scale *= 10.0;
+        }
         rest = &rest[num_len..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit() || c == '.')
             .unwrap_or(rest.len());
         let unit = &rest[..unit_len];
         rest = &rest[unit_len..];
-        let scale = match unit {
-            "ns" => 1.0,
-            "us" | "µs" | "μs" => 1e3,
-            "ms" => 1e6,
-            "s" => 1e9,
-            "m" => 60e9,
-            "h" => 3600e9,
+        let unit_nanos: u64 = match unit {
+            "ns" => 1,
+            "us" | "µs" | "μs" => 1_000,
+            "ms" => 1_000_000,
+            "s" => 1_000_000_000,
+            "m" => 60_000_000_000,
+            "h" => 3_600_000_000_000,
             "" => return Err(DurationError::MissingUnit(text.to_string())),
             other => {
                 return Err(DurationError::UnknownUnit {
@@ -98,12 +126,28 @@ pub fn parse_go_duration(text: &str) -> Result<u64, DurationError> {
                 });
             }
         };
-        nanos += value * scale;
+        if value > GO_DURATION_LIMIT / unit_nanos {
+            return Err(out_of_range());
+        }
+        value *= unit_nanos;
+        if frac > 0 {
+            value += (frac as f64 * (unit_nanos as f64 / scale)) as u64;
+            if value > GO_DURATION_LIMIT {
+                return Err(out_of_range());
+            }
+        }
+        total = total
+            .checked_add(value)
+            .filter(|t| *t <= GO_DURATION_LIMIT)
+            .ok_or_else(out_of_range)?;
     }
-    if neg && nanos > 0.0 {
+    if neg && total > 0 {
         return Err(DurationError::Negative(text.to_string()));
     }
-    Ok((nanos / 1e9).floor() as u64)
+    if total > GO_DURATION_LIMIT - 1 {
+        return Err(out_of_range());
+    }
+    Ok(total / 1_000_000_000)
 }
 
 /// Format whole seconds as the shortest Go duration (`300` → `5m`, `5400` → `1h30m`).
@@ -153,9 +197,13 @@ impl PauseDuration {
                 if negative {
                     Err(DurationError::Negative(s.clone()))
                 } else if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
-                    digits
-                        .parse::<u64>()
-                        .map_err(|_| DurationError::Invalid(s.clone()))
+                    // `strconv.ParseInt(s, 10, 32)`: past an int32 it is not seconds, and
+                    // `time.ParseDuration` then finds no unit (Argo Rollouts,
+                    // `pkg/apis/rollouts/v1alpha1/types.go`, `RolloutPause.DurationSeconds`).
+                    match digits.parse::<i32>() {
+                        Ok(seconds) => Ok(seconds as u64),
+                        Err(_) => Err(DurationError::MissingUnit(s.clone())),
+                    }
                 } else {
                     parse_go_duration(s)
                 }
@@ -307,6 +355,47 @@ mod tests {
                 .to_string()
                 .contains("24h")
         );
+    }
+
+    /// Issue 13, B11: Go's `time.Duration` range, at the limit and one nanosecond past it,
+    /// in every spelling; `strconv.ParseInt(s, 10, 32)` for bare digits.
+    #[test]
+    fn go_duration_range_is_enforced() {
+        let max = 9_223_372_036; // seconds in 2^63 - 1 ns
+        assert_eq!(parse_go_duration("2562047h47m16.854775807s"), Ok(max));
+        assert_eq!(parse_go_duration("9223372036854775807ns"), Ok(max));
+        assert_eq!(parse_go_duration("9223372036.854775807s"), Ok(max));
+        for past in [
+            "2562047h47m16.854775808s",
+            "9223372036854775808ns",
+            "2562048h",
+            "18446744073709551615s",
+            "99999999999999h",
+            "99999999999999999999999ns",
+        ] {
+            assert_eq!(
+                parse_go_duration(past),
+                Err(DurationError::OutOfRange(past.into())),
+                "{past}"
+            );
+        }
+        let msg = parse_go_duration("2562048h").unwrap_err().to_string();
+        assert!(msg.contains("2562047h47m16.854775807s"), "{msg}");
+        let s = |v: &str| PauseDuration(IntOrString::String(v.into())).seconds();
+        assert_eq!(s("2147483647"), Ok(2_147_483_647));
+        assert_eq!(
+            s("2147483648"),
+            Err(DurationError::MissingUnit("2147483648".into()))
+        );
+        assert_eq!(
+            s("18446744073709551615s"),
+            Err(DurationError::OutOfRange("18446744073709551615s".into()))
+        );
+        // Fractions still truncate as before.
+        assert_eq!(parse_go_duration("1.5h"), Ok(5400));
+        assert_eq!(parse_go_duration("0.1s"), Ok(0));
+        assert_eq!(parse_go_duration("1.9999999999s"), Ok(1));
+        assert_eq!(parse_go_duration("5.s"), Ok(5));
     }
 
     #[test]

@@ -168,14 +168,55 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
 /// `Ok(None)` when the file is over the limit. Reads at most one byte past it, so a file
 /// growing while read cannot exhaust memory.
 fn read_limited(path: &std::path::Path) -> std::io::Result<Option<Vec<u8>>> {
+    read_regular(path, MAX_FILE_BYTES)
+}
+
+/// What a path that is not a regular file is, in words; `None` for a regular file. A
+/// symlink is followed, so a link to `/dev/zero` is "a character device".
+pub fn special_kind(meta: &std::fs::Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let t = meta.file_type();
+    if t.is_file() {
+        None
+    } else if t.is_fifo() {
+        Some("a FIFO (named pipe)")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_dir() {
+        Some("a directory")
+    } else {
+        Some("not a regular file")
+    }
+}
+
+/// Reads `path` only if it is a regular file (after following symlinks), and at most `cap`
+/// bytes of it: `Ok(None)` when it is larger. A FIFO, socket or device is refused before it
+/// is opened (opening a FIFO blocks until a writer comes; `/dev/zero` never ends), and the
+/// opened file is checked again, so one swapped in between is refused too.
+pub fn read_regular(path: &std::path::Path, cap: u64) -> std::io::Result<Option<Vec<u8>>> {
+    let not_regular = |kind: &str| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("{kind}, not a regular file; not opened"),
+        )
+    };
+    if let Some(kind) = special_kind(&std::fs::metadata(path)?) {
+        return Err(not_regular(kind));
+    }
     let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if let Some(kind) = special_kind(&meta) {
+        return Err(not_regular(kind));
+    }
     // Sized from the metadata so the text is read in one go and kept without slack.
-    let expected = file
-        .metadata()
-        .map_or(0, |m| m.len().min(MAX_FILE_BYTES + 1));
+    let expected = meta.len().min(cap + 1);
     let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0) + 1);
-    file.take(MAX_FILE_BYTES + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > MAX_FILE_BYTES {
+    file.take(cap + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > cap {
         return Ok(None);
     }
     Ok(Some(bytes))

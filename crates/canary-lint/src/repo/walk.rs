@@ -1,14 +1,14 @@
 //! Which files under a root are linted.
 //!
-//! `.gitignore` (also outside a git repository), `.ignore` and `.canarylintignore` are
-//! honoured; hidden directories are walked because `.github/workflows` matters, but `.git/`
+//! `.gitignore` (also outside a git repository), `.ignore` and `.canarylintignore` in the
+//! root and below it are honoured (never those of its parent directories); hidden directories are walked because `.github/workflows` matters, but `.git/`
 //! and `target/` are skipped. Symlinks are never followed as directories, so a loop cannot
 //! hang the walk; a symlinked *file* inside the root is read, and one that does not resolve
 //! (a loop, a dangling link) is reported.
 
 use std::path::{Path, PathBuf};
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use ignore::WalkBuilder;
 
@@ -61,9 +61,48 @@ fn wanted_extension(path: &Path) -> bool {
         .is_some_and(|e| EXTENSIONS.iter().any(|x| e.eq_ignore_ascii_case(x)))
 }
 
+/// The ignore files the walk honours in each directory.
+pub const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", IGNORE_FILE];
+
+/// Largest ignore file honoured; a larger one is refused like a special file.
+pub const MAX_IGNORE_FILE_BYTES: u64 = 1024 * 1024;
+
+/// Why `dir`'s ignore files cannot be read safely, if one of them cannot: it is a FIFO, a
+/// socket, a device (also through a symlink, as to `/dev/zero`) or larger than
+/// [`MAX_IGNORE_FILE_BYTES`]. The `ignore` crate opens and reads these files itself without
+/// a size limit (ignore 0.4, `gitignore.rs`, `GitignoreBuilder::add`), so they are checked
+/// before it enters the directory.
+fn unsafe_ignore_file(dir: &Path) -> Option<(PathBuf, String)> {
+    IGNORE_FILES.iter().find_map(|name| {
+        let path = dir.join(name);
+        let meta = std::fs::metadata(&path).ok()?;
+        if let Some(kind) = super::load::special_kind(&meta) {
+            return Some((path, format!("`{name}` is {kind}")));
+        }
+        (meta.len() > MAX_IGNORE_FILE_BYTES).then(|| {
+            (
+                path,
+                format!(
+                    "`{name}` is larger than {} KiB",
+                    MAX_IGNORE_FILE_BYTES / 1024
+                ),
+            )
+        })
+    })
+}
+
+/// Problems found while the walk filtered entries (a directory skipped for its ignore file).
+type Skipped = Arc<Mutex<Vec<WalkProblem>>>;
+
 /// The walk's settings, shared by [`walk`] and [`walk_and_visit`].
-fn builder(root: &Path) -> WalkBuilder {
+///
+/// Ignore files are read in the root and below it only, never in its parent directories
+/// (issue 13, B12: a `.gitignore` holding `*` above a checkout made the linter report "0
+/// files" and pass). A directory whose ignore file is a special file or too large is not
+/// entered, and is reported (`skipped`).
+fn builder(root: &Path, skipped: &Skipped) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
+    let (skipped, root_buf) = (skipped.clone(), root.to_path_buf());
     builder
         .hidden(false)
         .follow_links(false)
@@ -72,15 +111,47 @@ fn builder(root: &Path) -> WalkBuilder {
         .git_global(false)
         .require_git(false)
         .ignore(true)
-        .parents(true)
+        .parents(false)
         .add_custom_ignore_filename(IGNORE_FILE)
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            !(is_dir
-                && entry.depth() > 0
-                && matches!(entry.file_name().to_str(), Some(".git" | "target")))
+            if !is_dir || entry.depth() == 0 {
+                return true;
+            }
+            if matches!(entry.file_name().to_str(), Some(".git" | "target")) {
+                return false;
+            }
+            match unsafe_ignore_file(entry.path()) {
+                None => true,
+                Some((path, why)) => {
+                    if let Ok(mut skipped) = skipped.lock() {
+                        skipped.push(ignore_file_problem(&root_buf, &path, &why));
+                    }
+                    false
+                }
+            }
         });
     builder
+}
+
+fn ignore_file_problem(root: &Path, path: &Path, why: &str) -> WalkProblem {
+    WalkProblem {
+        rel: relative(root, path),
+        message: format!(
+            "{why}; its directory is not linted (an ignore file is read only when it is a \
+             regular file of at most {} KiB)",
+            MAX_IGNORE_FILE_BYTES / 1024
+        ),
+    }
+}
+
+/// Checks the root's own ignore files before the walk reads them: `Err` when one is unsafe
+/// (nothing under the root is linted then, and that is the problem reported).
+fn check_root(root: &Path) -> Result<(), WalkProblem> {
+    match unsafe_ignore_file(root) {
+        None => Ok(()),
+        Some((path, why)) => Err(ignore_file_problem(root, &path, &why)),
+    }
 }
 
 /// What one walked entry is.
@@ -137,6 +208,16 @@ fn examine(
             }),
         };
     }
+    if let Some(kind) = entry
+        .metadata()
+        .ok()
+        .and_then(|m| super::load::special_kind(&m))
+    {
+        return Found::Problem(WalkProblem {
+            rel,
+            message: format!("{kind}, not a regular file; skipped, never opened"),
+        });
+    }
     Found::Nothing
 }
 
@@ -159,9 +240,13 @@ pub fn walk_and_visit<T: Send>(
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let visited: Mutex<Vec<(String, T)>> = Mutex::default();
     let problems: Mutex<Vec<WalkProblem>> = Mutex::default();
+    if let Err(problem) = check_root(root) {
+        return (Vec::new(), vec![problem]);
+    }
+    let skipped = Skipped::default();
     rayon::in_place_scope(|scope| {
         let (visited, problems, canonical_root) = (&visited, &problems, &canonical_root);
-        builder(root).threads(1).build_parallel().run(|| {
+        builder(root, &skipped).threads(1).build_parallel().run(|| {
             Box::new(move |result| {
                 match examine(root, canonical_root, result) {
                     Found::File(file) if keep(&file.rel) => {
@@ -186,6 +271,9 @@ pub fn walk_and_visit<T: Send>(
     let mut files = visited.into_inner().unwrap_or_default();
     files.sort_by(|a, b| a.0.cmp(&b.0));
     let mut problems = problems.into_inner().unwrap_or_default();
+    if let Ok(mut skipped) = skipped.lock() {
+        problems.extend(skipped.drain(..).filter(|p| keep(&p.rel)));
+    }
     problems.sort();
     (files, problems)
 }
@@ -194,12 +282,23 @@ pub fn walk_and_visit<T: Send>(
 pub fn walk(root: &Path) -> Walked {
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut out = Walked::default();
-    for result in builder(root).sort_by_file_name(|a, b| a.cmp(b)).build() {
+    if let Err(problem) = check_root(root) {
+        out.problems.push(problem);
+        return out;
+    }
+    let skipped = Skipped::default();
+    for result in builder(root, &skipped)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+    {
         match examine(root, &canonical_root, result) {
             Found::File(file) => out.files.push(file),
             Found::Problem(problem) => out.problems.push(problem),
             Found::Nothing => {}
         }
+    }
+    if let Ok(mut skipped) = skipped.lock() {
+        out.problems.append(&mut skipped);
     }
     out.files.sort();
     out.problems.sort();

@@ -1,6 +1,7 @@
 //! `--format github`: GitHub Actions workflow commands, one per finding
 //! (`::error file=…,line=…,col=…,endLine=…,endColumn=…,title=CODE::message`).
 
+use super::escape_controls;
 use crate::diagnostic::{Diagnostic, Severity};
 
 /// Escape a command's data (`%`, CR, LF), as the Actions runner decodes it.
@@ -29,20 +30,25 @@ pub fn render(diagnostics: &[Diagnostic]) -> String {
         } else {
             d.span.start.col + 1
         };
-        let mut msg = format!("{} [{}]", d.message, d.name);
+        // Line breaks separate the parts; inside a part every control character is escaped
+        // first (a YAML value's `\n` stays visible as `\n`), then the runner's escapes apply.
+        let mut msg = format!("{} [{}]", escape_controls(&d.message), d.name);
         if let Some(help) = &d.help {
             msg.push_str("\nhelp: ");
-            msg.push_str(help);
+            msg.push_str(&escape_controls(help));
         }
         for r in &d.related {
             msg.push_str(&format!(
                 "\n{}:{}:{}: {}",
-                r.file, r.span.start.line, r.span.start.col, r.message
+                escape_controls(&r.file),
+                r.span.start.line,
+                r.span.start.col,
+                escape_controls(&r.message)
             ));
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
-            escape_property(&d.file),
+            escape_property(&escape_controls(&d.file)),
             d.span.start.line,
             d.span.start.col,
             d.span.end.line.max(d.span.start.line),

@@ -6,8 +6,8 @@ use std::rc::Rc;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
 use canary_core::located::Span;
 
-use super::Summary;
 use super::lines::LineIndex;
+use super::{Summary, escape_controls};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::repo::Repo;
 
@@ -86,26 +86,34 @@ fn location<'a>(
 
 fn render_one(renderer: &Renderer, cache: &mut LineCache<'_>, d: &Diagnostic) -> String {
     let lines = cache.index(&d.file);
+    // File names and messages (which quote YAML values) are escaped; see `escape_controls`.
+    let (file, message) = (escape_controls(&d.file), escape_controls(&d.message));
+    let help = d.help.as_deref().map(escape_controls);
+    let related: Vec<_> = d
+        .related
+        .iter()
+        .map(|r| (r, escape_controls(&r.file), escape_controls(&r.message)))
+        .collect();
     let mut primary = level(d.severity)
-        .primary_title(d.message.as_str())
+        .primary_title(message.as_ref())
         .id(d.code)
         .element(location(
             &lines,
-            &d.file,
+            file.as_ref(),
             d.span,
             AnnotationKind::Primary,
             None,
         ));
-    if let Some(help) = &d.help {
-        primary = primary.element(Level::HELP.message(help.as_str()));
+    if let Some(help) = &help {
+        primary = primary.element(Level::HELP.message(help.as_ref()));
     }
     let mut groups: Vec<Group<'_>> = vec![primary];
-    for r in &d.related {
-        let lines = cache.index(&r.file);
+    let related_lines: Vec<_> = related.iter().map(|(r, ..)| cache.index(&r.file)).collect();
+    for ((r, file, message), lines) in related.iter().zip(&related_lines) {
         groups.push(
-            Group::with_title(Level::NOTE.secondary_title(r.message.as_str())).element(location(
-                &lines,
-                &r.file,
+            Group::with_title(Level::NOTE.secondary_title(message.as_ref())).element(location(
+                lines,
+                file.as_ref(),
                 r.span,
                 AnnotationKind::Context,
                 None,
@@ -119,7 +127,8 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-/// `2 errors, 1 warning in 12 files (34 documents)`; infos are added when there are any.
+/// `2 errors, 1 warning in 12 files (34 documents)`; infos are added when there are any, and
+/// a warning when no file was linted.
 pub fn summary_line(summary: &Summary) -> String {
     let c = summary.counts;
     let mut parts = vec![
@@ -129,10 +138,21 @@ pub fn summary_line(summary: &Summary) -> String {
     if c.infos > 0 {
         parts.push(plural(c.infos, "info", "infos"));
     }
-    format!(
+    let mut line = format!(
         "{} in {} ({})",
         parts.join(", "),
         plural(summary.files, "file", "files"),
         plural(summary.documents, "document", "documents")
-    )
+    );
+    if summary.files == 0 {
+        line.push_str("; warning: ");
+        line.push_str(NOTHING_LINTED);
+    }
+    line
 }
+
+/// Said on stderr and in the human summary when no file was linted (issue 13, B12): an
+/// ignore file or the config's globs may have excluded everything.
+pub const NOTHING_LINTED: &str = "nothing was linted: no YAML or JSON file under the root, or \
+     every one is excluded (check `.gitignore`, `.ignore`, `.canarylintignore` and the \
+     config's include/exclude)";

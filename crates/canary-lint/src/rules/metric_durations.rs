@@ -77,6 +77,13 @@ fn explain(text: &str, error: &DurationError) -> Option<(String, String)> {
             format!("`{text}` has unit `{unit}`, which Go durations do not know"),
             default_help.to_string(),
         ),
+        DurationError::OutOfRange(_) => (
+            format!(
+                "`{text}` is longer than Go's longest duration, 2562047h47m16.854775807s \
+                 (time.ParseDuration fails)"
+            ),
+            "write a shorter duration".to_string(),
+        ),
         DurationError::Empty | DurationError::Invalid(_) => (
             format!("`{text}` is not a Go duration"),
             default_help.to_string(),

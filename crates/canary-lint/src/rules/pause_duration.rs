@@ -97,6 +97,10 @@ fn explain(text: &str, error: &DurationError) -> String {
         DurationError::Empty | DurationError::Invalid(_) => {
             format!("`{text}` is not a Go duration")
         }
+        DurationError::OutOfRange(_) => format!(
+            "`{text}` is longer than Go's longest duration (2562047h47m16.854775807s; \
+             time.ParseDuration fails)"
+        ),
     };
     format!("{reason}, so the controller reads it as -1 and rejects the Rollout")
 }
