@@ -227,7 +227,7 @@ pub fn upsert_tiles(existing: &str, path: &str, tiles: &[Value]) -> Result<Strin
         }
     }
 
-    edits.sort_by(|a, b| (b.0, b.1).cmp(&(a.0, a.1)));
+    edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
     let mut out = existing.to_string();
     for (start, end, text) in edits {
         out.replace_range(start..end, &text);
