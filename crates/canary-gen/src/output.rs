@@ -402,6 +402,7 @@ fn stage_all(
 ) -> Result<Vec<Staged>, OutputError> {
     if !root.exists() {
         std::fs::create_dir_all(root).map_err(io_error(root))?;
+        created.0.push(root.to_path_buf());
     }
     let canonical_root = root.canonicalize().map_err(io_error(root))?;
     let mut cleaned = BTreeSet::new();

@@ -4,12 +4,14 @@
 //! `100000000000000000000000` are not re-printed as `1e23`, key order and formatting are
 //! kept. Re-serialising the whole document through `serde_json::Value` rounds such numbers,
 //! and serde_json's `arbitrary_precision` feature would change number handling for every
-//! crate of the workspace (cargo unifies features), so the file is parsed with `jsonc-parser`
-//! (strict JSON), whose syntax tree carries the byte range of every value.
+//! crate of the workspace (cargo unifies features), so the file is parsed with `jsonc-parser`,
+//! whose syntax tree carries the byte range of every value, once the linter's loader has said it
+//! is strict JSON (`canary_core::located::strict_json`: no duplicate keys, no extensions).
 //!
 //! A dashboard this cannot edit safely is refused, with the reason: a page that is not an
 //! object (`null`), a `widgets` that is not a list, a row that overflows.
 
+use canary_core::located::{Limits, load_json_str, strict_json};
 use jsonc_parser::ast::{Array, Object, Value as Ast};
 use jsonc_parser::common::Ranged;
 use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
@@ -21,29 +23,28 @@ use super::OutputError;
 /// layout's text as written.
 const KEPT_LAYOUT: &str = "canary-gen: the layout as written";
 
-fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
+/// The syntax tree of `text` when it is strict JSON as the linter reads it
+/// (`canary_core::located::strict_json`: no comments, trailing commas or other extensions, no
+/// duplicate keys, no control character in a string, nesting within the loader's limit);
+/// otherwise why not, with the line:column where there is one.
+fn parse(text: &str) -> Result<Ast<'_>, String> {
+    if strict_json(text, Limits::default()).is_none() {
+        return Err(match load_json_str(text, Limits::default()) {
+            Err(e) => format!(
+                "{} at line {} column {}",
+                e.message, e.span.start.line, e.span.start.col
+            ),
+            Ok(_) => "comments, trailing commas or other extensions".into(),
+        });
     }
-}
-
-fn parse(text: &str) -> Result<Option<Ast<'_>>, String> {
     let collect = CollectOptions {
         comments: CommentCollectionStrategy::Off,
         tokens: false,
     };
-    parse_to_ast(text, &collect, &strict())
-        .map(|r| r.value)
-        .map_err(|e| e.to_string())
+    parse_to_ast(text, &collect, &ParseOptions::default())
+        .map_err(|e| e.to_string())?
+        .value
+        .ok_or_else(|| "no value".into())
 }
 
 fn kind(v: &Ast<'_>) -> &'static str {
@@ -100,14 +101,18 @@ pub fn upsert_tiles(existing: &str, path: &str, tiles: &[Value]) -> Result<Strin
         path: path.to_string(),
         detail,
     };
+    // A byte order mark stays; the spans are of the text after it.
+    let (bom, existing) = match existing.strip_prefix('\u{feff}') {
+        Some(rest) => ("\u{feff}", rest),
+        None => ("", existing),
+    };
     let root = parse(existing).map_err(|e| {
         bad(format!(
             "not strict JSON ({e}); canary-gen edits only JSON it can read whole"
         ))
     })?;
     let pages = root
-        .as_ref()
-        .and_then(Ast::as_object)
+        .as_object()
         .and_then(|o| o.get_array("pages"))
         .filter(|p| !p.elements.is_empty())
         .ok_or_else(|| {
@@ -228,11 +233,12 @@ pub fn upsert_tiles(existing: &str, path: &str, tiles: &[Value]) -> Result<Strin
     }
 
     edits.sort_by_key(|e| std::cmp::Reverse((e.0, e.1)));
-    let mut out = existing.to_string();
+    let mut out = format!("{bom}{existing}");
     for (start, end, text) in edits {
+        let (start, end) = (start + bom.len(), end + bom.len());
         out.replace_range(start..end, &text);
     }
-    if parse(&out).is_err() {
+    if strict_json(&out, Limits::default()).is_none() {
         return Err(bad(
             "internal error: the edited dashboard is not JSON; please report it".into(),
         ));
@@ -296,11 +302,22 @@ mod tests {
                 "overflows",
             ),
             (r#"{"pages":[{"widgets":[]}]} // c"#, "not strict JSON"),
+            (
+                r#"{"pages":[{"widgets":[]}],"pages":[]}"#,
+                "not strict JSON",
+            ),
+            ("{\"pages\":[{\"widgets\":[]}]", "at line 2 column 1"),
         ] {
             let err = upsert_tiles(text, "d.json", &tiles()).expect_err(text);
             assert!(err.to_string().contains(why), "{text}: {err}");
             assert!(err.to_string().starts_with("d.json: "), "{err}");
         }
+        let bom = "\u{feff}{\"pages\":[{\"widgets\":[]}]}";
+        assert!(
+            upsert_tiles(bom, "d.json", &tiles())
+                .expect("BOM")
+                .starts_with("\u{feff}{\"pages\":[{\"widgets\":[{")
+        );
         // A page without `widgets` gets the list; an empty list gets the tiles.
         for text in [
             r#"{"pages":[{"name":"p"}]}"#,
