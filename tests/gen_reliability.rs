@@ -195,10 +195,10 @@ fn b08_a_failed_render_writes_nothing() {
     std::fs::create_dir_all(o.join("ci/deploy-instant-api.yml")).expect("mkdir");
     let out = render_default(&o, &[]);
     assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
     assert!(
-        text(&out.stderr).contains("is a directory, not a regular file"),
-        "{}",
-        text(&out.stderr)
+        err.contains("is a directory, not a regular file") && err.contains("nothing was written"),
+        "{err}"
     );
     assert!(files_under(&o).is_empty(), "{:?}", files_under(&o));
     assert!(!o.join("k8s").exists(), "no directory left behind");

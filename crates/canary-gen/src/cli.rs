@@ -231,8 +231,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                     }
                     // Two outputs on one path (a layout that collides, or --upsert-dashboard
                     // naming a generated file) are refused before anything is written.
-                    let written =
-                        write_tree(dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+                    let written = write_tree(dir, &files).map_err(|e| fail(e.with_outcome()))?;
                     for p in written {
                         let _ = writeln!(err, "wrote {}", p.display());
                     }
@@ -262,8 +261,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                     );
                 }
             }
-            let written =
-                write_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+            let written = write_tree(&args.out_dir, &files).map_err(|e| fail(e.with_outcome()))?;
             for p in written {
                 let _ = writeln!(err, "wrote {}", p.display());
             }

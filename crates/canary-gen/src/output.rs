@@ -97,6 +97,21 @@ pub enum OutputError {
         /// The cause.
         source: std::io::Error,
     },
+    /// A rename into place failed after others succeeded (the directory changed under the
+    /// render); the only failure that leaves a mixed tree.
+    #[error(
+        "{path}: {source}; {done} of {total} files were already replaced: fix the cause and render again"
+    )]
+    PartlyRenamed {
+        /// The file.
+        path: String,
+        /// Files already renamed into place.
+        done: usize,
+        /// Files in the render.
+        total: usize,
+        /// The cause.
+        source: std::io::Error,
+    },
     /// A dashboard file to upsert into that is not a dashboard.
     #[error("{path}: {detail}")]
     BadDashboard {
@@ -108,6 +123,15 @@ pub enum OutputError {
 }
 
 impl OutputError {
+    /// The message for the command line: what went wrong, and that nothing was written unless
+    /// a rename failed part way.
+    pub fn with_outcome(&self) -> String {
+        match self {
+            OutputError::PartlyRenamed { .. } => format!("error: {self}"),
+            _ => format!("error: {self}\nnothing was written"),
+        }
+    }
+
     /// Whether this is a "no such file" from the operating system.
     pub fn is_not_found(&self) -> bool {
         matches!(self, OutputError::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound)
@@ -368,17 +392,13 @@ pub fn write_tree(root: &Path, files: &[RenderedFile]) -> Result<Vec<PathBuf>, O
     for Staged { tmp, target } in staged {
         // Renames within one directory; the staged files not yet renamed are removed when
         // they drop.
-        tmp.persist(&target).map_err(|e| OutputError::Io {
-            path: target.display().to_string(),
-            source: std::io::Error::new(
-                e.error.kind(),
-                format!(
-                    "{} ({} of {total} files were already replaced)",
-                    e.error,
-                    written.len()
-                ),
-            ),
-        })?;
+        tmp.persist(&target)
+            .map_err(|e| OutputError::PartlyRenamed {
+                path: target.display().to_string(),
+                done: written.len(),
+                total,
+                source: e.error,
+            })?;
         if let Some(dir) = target.parent() {
             dirs.insert(dir.to_path_buf());
         }
