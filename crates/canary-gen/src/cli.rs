@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use clap::{Args, CommandFactory, Parser, Subcommand};
 
 use crate::bundle::{Bundle, build, canary_tiles};
-use crate::output::{diff_tree, safe_join, upsert_tiles, write_atomic, write_tree};
+use crate::output::{
+    INPUT_SIZE_LIMIT, OutputError, SPEC_SIZE_LIMIT, check_collisions, diff_tree, read_regular,
+    upsert_tiles, write_tree,
+};
 use crate::render::{RenderedFile, Scope, manifest_stream, render_scope};
 use crate::spec::{
     DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec_then, load_spec_then,
@@ -148,8 +151,12 @@ pub fn load_and<T: Send>(
     let result = match &args.config {
         None => default_spec_then(work),
         Some(path) => {
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                fail(format!("error: cannot read {}: {e}\nhelp: `canary-gen init > canary.yaml` writes a starting spec", path.display()))
+            let text = read_regular(path, SPEC_SIZE_LIMIT, true).map_err(|e| match e {
+                OutputError::Io { source, .. } => fail(format!(
+                    "error: cannot read {}: {source}\nhelp: `canary-gen init > canary.yaml` writes a starting spec",
+                    path.display()
+                )),
+                e => fail(format!("error: cannot read the spec: {e}")),
             })?;
             load_spec_then(&path.display().to_string(), &text, work)
         }
@@ -222,8 +229,9 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                     if let Some(target) = &args.upsert_dashboard {
                         upsert(dir, target, &bundle, &mut files)?;
                     }
-                    let written =
-                        write_tree(dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+                    // Two outputs on one path (a layout that collides, or --upsert-dashboard
+                    // naming a generated file) are refused before anything is written.
+                    let written = write_tree(dir, &files).map_err(|e| fail(e.with_outcome()))?;
                     for p in written {
                         let _ = writeln!(err, "wrote {}", p.display());
                     }
@@ -253,8 +261,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                     );
                 }
             }
-            let written =
-                write_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
+            let written = write_tree(&args.out_dir, &files).map_err(|e| fail(e.with_outcome()))?;
             for p in written {
                 let _ = writeln!(err, "wrote {}", p.display());
             }
@@ -263,15 +270,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
         Command::Diff(args) => {
             let (bundle, mut files) = bundle_and_files(&args.spec, Scope::All)?;
             if let Some(target) = &args.upsert_dashboard {
-                let contents = upserted(&args.out_dir, target, &bundle)?;
-                let prefix = dashboards_prefix(&bundle);
-                files.retain(|f| !f.path.starts_with(&prefix));
-                files.push(RenderedFile {
-                    path: target.clone(),
-                    what: "dashboard with the canary tiles upserted".to_string(),
-                    contents,
-                    is_manifest: false,
-                });
+                upsert(&args.out_dir, target, &bundle, &mut files)?;
             }
             let diffs =
                 diff_tree(&args.out_dir, &files).map_err(|e| fail(format!("error: {e}")))?;
@@ -308,25 +307,29 @@ fn dashboards_prefix(bundle: &Bundle) -> String {
     )
 }
 
-/// The dashboard at `target` (under `dir`) with the canary tiles upserted.
+/// The dashboard at `target` (under `dir`) with the canary tiles upserted. The dashboard
+/// must be a regular file inside `dir` reached without a symlink; it is read with the input
+/// cap and never replaced through a symlink.
 fn upserted(dir: &Path, target: &str, bundle: &Bundle) -> Result<String, Failure> {
     let tiles: Vec<serde_json::Value> = canary_tiles(&bundle.spec)
         .iter()
         .map(|t| serde_json::to_value(t).unwrap_or_default())
         .collect();
-    let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
-    match std::fs::read_to_string(&path) {
-        Ok(existing) => {
-            upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))
+    let existing = crate::output::read_inside(dir, target, INPUT_SIZE_LIMIT).map_err(|e| {
+        if e.is_not_found() {
+            fail(format!(
+                "error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one",
+                dir.display()
+            ))
+        } else {
+            fail(format!("error: {e}"))
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(fail(format!(
-            "error: {target}: no such dashboard under {}; drop --upsert-dashboard to write a new one",
-            dir.display()
-        ))),
-        Err(e) => Err(fail(format!("error: {}: {e}", path.display()))),
-    }
+    })?;
+    upsert_tiles(&existing, target, &tiles).map_err(|e| fail(format!("error: {e}")))
 }
 
+/// Replace the separate dashboard file with the upserted dashboard in `files`, so that it is
+/// written (or compared) with the rest of the tree.
 fn upsert(
     dir: &Path,
     target: &str,
@@ -334,11 +337,15 @@ fn upsert(
     files: &mut Vec<RenderedFile>,
 ) -> Result<(), Failure> {
     let contents = upserted(dir, target, bundle)?;
-    let path = safe_join(dir, target).map_err(|e| fail(format!("error: {e}")))?;
     let prefix = dashboards_prefix(bundle);
     files.retain(|f| !f.path.starts_with(&prefix));
-    write_atomic(&path, &contents).map_err(|e| fail(format!("error: {e}")))?;
-    Ok(())
+    files.push(RenderedFile {
+        path: target.to_string(),
+        what: "dashboard with the canary tiles upserted".to_string(),
+        contents,
+        is_manifest: false,
+    });
+    check_collisions(files.iter().map(|f| f.path.as_str())).map_err(|e| fail(format!("error: {e}")))
 }
 
 /// The `plan` text.

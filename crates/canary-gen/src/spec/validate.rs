@@ -147,16 +147,34 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
             );
         }
     }
-    if !is_dns1123_label(spec.app.deployment_name()) && !spec.app.deployment_name().contains('.') {
+    // A Deployment name is a DNS-1123 subdomain: kubernetes/kubernetes
+    // pkg/apis/apps/validation/validation.go, `ValidateDeploymentName =
+    // apimachineryvalidation.NameIsDNSSubdomain`. `../..` is not one.
+    if !canary_core::model::values::is_dns1123_subdomain(spec.app.deployment_name()) {
         push(
             loaded.span("/app/deployment"),
             format!(
                 "`{}` is not a valid Deployment name",
                 spec.app.deployment_name()
             ),
-            Some("use lowercase letters, digits and `-`"),
+            Some("use lowercase letters, digits, `-` and `.` (a DNS-1123 subdomain)"),
         );
     }
+    for (i, metric) in spec.metrics.iter().enumerate() {
+        if let Some(c) = metric.description.as_deref().and_then(unprintable) {
+            push(
+                loaded.span(&format!("/metrics/{i}/description")),
+                format!(
+                    "the description of metric `{}` contains the control character U+{:04X}",
+                    metric.name, c as u32
+                ),
+                Some(
+                    "the runbook shows descriptions as text; remove control characters and bidirectional overrides (line breaks and tabs are fine)",
+                ),
+            );
+        }
+    }
+    layout_problems(loaded, &mut push);
 
     // The ladder.
     let mut previous = 0;
@@ -364,6 +382,135 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
     }
 }
 
+/// The first character of `text` that must not reach a Markdown file or a terminal raw: a C0
+/// or C1 control other than line feed and tab (escape sequences, NUL, carriage return, bell),
+/// or a bidirectional formatting character (Trojan Source, CVE-2021-42574: U+061C, U+200E,
+/// U+200F, U+202A-U+202E, U+2066-U+2069), or a line or paragraph separator.
+pub fn unprintable(text: &str) -> Option<char> {
+    text.chars().find(|&c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(
+                c,
+                '\u{061c}'
+                    | '\u{200e}'
+                    | '\u{200f}'
+                    | '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+            )
+    })
+}
+
+/// Every file `render --out-dir` writes, as (path under `--out-dir`, the `layout` key that
+/// places it). Mirrors the paths `render::render_scope` builds; a unit test keeps the two equal.
+pub fn layout_paths(spec: &super::types::CanarySpec) -> Vec<(String, &'static str)> {
+    let app = &spec.app.name;
+    let layout = &spec.layout;
+    let join = |dir: &str, file: String| {
+        let dir = dir.trim_end_matches('/');
+        if dir.is_empty() || dir == "." {
+            file
+        } else {
+            format!("{dir}/{file}")
+        }
+    };
+    let mut out = vec![
+        (
+            join(&layout.manifests, format!("rollout-{app}.yaml")),
+            "manifests",
+        ),
+        (
+            join(&layout.manifests, format!("analysistemplate-{app}.yaml")),
+            "manifests",
+        ),
+        (
+            join(&layout.manifests, format!("services-{app}-canary.yaml")),
+            "manifests",
+        ),
+        (
+            join(&layout.manifests, format!("rbac-{app}-ci-deployer.yaml")),
+            "manifests",
+        ),
+    ];
+    if spec.provider.use_ == Provider::Prometheus {
+        out.push((
+            join(
+                &layout.manifests,
+                format!("prometheusrule-{app}-canary.yaml"),
+            ),
+            "manifests",
+        ));
+    }
+    out.push((
+        join(
+            &layout.newrelic,
+            "alerts/canary-analysis-aborted.json".into(),
+        ),
+        "newrelic",
+    ));
+    out.push((
+        join(&layout.newrelic, format!("dashboards/{app}-canary.json")),
+        "newrelic",
+    ));
+    out.push((join(&layout.ci, format!("deploy-{app}.yml")), "ci"));
+    out.push((layout.runbook.clone(), "runbook"));
+    out
+}
+
+/// Layout paths that leave `--out-dir`, go into `.git/`, or put two outputs on one path.
+fn layout_problems(
+    loaded: &LoadedSpec,
+    push: &mut impl FnMut(canary_core::located::Span, String, Option<&str>),
+) {
+    let layout = &loaded.spec.layout;
+    let mut bad_keys = BTreeSet::new();
+    for (key, value, is_dir) in [
+        ("manifests", &layout.manifests, true),
+        ("newrelic", &layout.newrelic, true),
+        ("ci", &layout.ci, true),
+        ("runbook", &layout.runbook, false),
+    ] {
+        let root = is_dir && matches!(value.trim_end_matches('/'), "" | ".");
+        if root {
+            continue;
+        }
+        if let Err(e) = crate::output::layout_components(value) {
+            bad_keys.insert(key);
+            push(
+                loaded.span(&format!("/layout/{key}")),
+                format!("layout.{key}: {e}"),
+                Some("layout paths are relative to --out-dir, without `..` and outside `.git/`"),
+            );
+        }
+    }
+    let paths = layout_paths(&loaded.spec);
+    let mut seen: Vec<(Vec<&str>, &str, &str)> = Vec::new();
+    for (path, key) in &paths {
+        if bad_keys.contains(key) {
+            continue;
+        }
+        let Ok(parts) = crate::output::layout_components(path) else {
+            continue;
+        };
+        if let Some((_, other_path, other_key)) = seen
+            .iter()
+            .find(|(o, _, _)| o.starts_with(&parts) || parts.starts_with(o))
+        {
+            push(
+                loaded.span(&format!("/layout/{key}")),
+                format!(
+                    "layout.{key} puts `{path}` where layout.{other_key} puts `{other_path}`: one output would overwrite or block the other"
+                ),
+                Some("give every output its own path"),
+            );
+            bad_keys.insert(key);
+            continue;
+        }
+        seen.push((parts, path, key));
+    }
+}
+
 /// A Kubernetes label key: optional DNS-subdomain prefix, `/`, and a name.
 pub fn is_label_key(key: &str) -> bool {
     let (prefix, name) = match key.rsplit_once('/') {
@@ -394,6 +541,96 @@ fn problems_push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::spec::{DEFAULT_SPEC_TEXT, load_spec};
+
+    fn problems(text: &str) -> String {
+        let loaded = load_spec("c.yaml", text).expect("loads");
+        validate(&loaded).map_or_else(|e| e.render(false), |()| String::new())
+    }
+
+    #[test]
+    fn layout_paths_are_the_rendered_paths() {
+        for provider in [Provider::Prometheus, Provider::Newrelic] {
+            let mut loaded = crate::spec::default_spec().expect("default");
+            loaded.spec.provider.use_ = provider;
+            let files =
+                crate::render::render(&crate::bundle::build(&loaded.spec)).expect("renders");
+            let rendered: BTreeSet<String> = files.into_iter().map(|f| f.path).collect();
+            let planned: BTreeSet<String> = layout_paths(&loaded.spec)
+                .into_iter()
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(rendered, planned);
+        }
+    }
+
+    #[test]
+    fn colliding_or_escaping_layouts_are_refused_at_their_line() {
+        let text = DEFAULT_SPEC_TEXT.replace(
+            "  runbook: CANARY-ROLLOUT-RUNBOOK.md",
+            "  runbook: k8s/canary/rollout-instant-api.yaml",
+        );
+        let line = text
+            .lines()
+            .position(|l| l.starts_with("  runbook: k8s"))
+            .map_or(0, |i| i + 1);
+        let out = problems(&text);
+        assert!(out.contains(&format!("c.yaml:{line}:12")), "{out}");
+        assert!(out.contains("layout.runbook puts `k8s/canary/rollout-instant-api.yaml` where layout.manifests puts"), "{out}");
+        for (from, to, what) in [
+            (
+                "  runbook: CANARY-ROLLOUT-RUNBOOK.md",
+                "  runbook: .git/config",
+                "inside `.git/`",
+            ),
+            (
+                "  runbook: CANARY-ROLLOUT-RUNBOOK.md",
+                "  runbook: ../x.md",
+                "must stay inside",
+            ),
+            ("  ci: ci", "  ci: /etc", "must stay inside"),
+            (
+                "  ci: ci",
+                "  ci: CANARY-ROLLOUT-RUNBOOK.md",
+                "overwrite or block",
+            ),
+        ] {
+            let text = DEFAULT_SPEC_TEXT.replace(from, to);
+            assert_ne!(text, DEFAULT_SPEC_TEXT, "{from}");
+            let out = problems(&text);
+            assert!(out.contains(what), "{to}: {out}");
+        }
+        assert_eq!(
+            problems(&DEFAULT_SPEC_TEXT.replace("  ci: ci", "  ci: .")),
+            ""
+        );
+    }
+
+    #[test]
+    fn deployment_names_are_dns_subdomains() {
+        let at = |d: &str| {
+            DEFAULT_SPEC_TEXT.replace("  deployment: instant-api", &format!("  deployment: {d}"))
+        };
+        assert_ne!(at("x"), DEFAULT_SPEC_TEXT);
+        assert!(problems(&at("\"../..\"")).contains("is not a valid Deployment name"));
+        assert!(problems(&at("a..b")).contains("is not a valid Deployment name"));
+        assert_eq!(problems(&at("api.v2")), "");
+    }
+
+    #[test]
+    fn control_characters_in_descriptions_are_refused_at_their_line() {
+        let text = DEFAULT_SPEC_TEXT.replace(
+            "    description: share of requests answered with a 5xx",
+            "    description: \"a\\e[2Jb\"",
+        );
+        assert_ne!(text, DEFAULT_SPEC_TEXT);
+        let out = problems(&text);
+        assert!(out.contains("control character U+001B"), "{out}");
+        assert!(out.contains("c.yaml:"), "{out}");
+        assert_eq!(unprintable("a\u{202e}b"), Some('\u{202e}'));
+        assert_eq!(unprintable("two\nlines\tand a tab"), None);
+    }
 
     #[test]
     fn label_syntax() {
