@@ -379,3 +379,25 @@ fn ignore_files_above_the_root_are_not_read() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!((found[0].0.as_str(), found[0].1), ("broken.yaml", "CL001"));
 }
+
+/// B12: inside a git repository, the ignore files between the repository's top and the root
+/// still apply; those above the repository do not.
+#[test]
+fn ignore_files_of_the_roots_own_repo_still_apply() {
+    let outer = tempdir();
+    write(outer.path(), ".gitignore", "*\n");
+    std::fs::create_dir_all(outer.path().join("repo/.git")).unwrap();
+    write(
+        outer.path(),
+        "repo/.gitignore",
+        "k8s/generated.yaml\n/top-only.yaml\n",
+    );
+    write(outer.path(), "repo/.ignore", "drafts/\n");
+    write(outer.path(), "repo/k8s/generated.yaml", "a: [\n");
+    write(outer.path(), "repo/k8s/drafts/x.yaml", "a: [\n");
+    write(outer.path(), "repo/k8s/top-only.yaml", "a: [\n");
+    write(outer.path(), "repo/k8s/broken.yaml", "a: [\n");
+    let found = findings(&lint_ok(&outer.path().join("repo/k8s")));
+    let files: Vec<&str> = found.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(files, ["broken.yaml", "top-only.yaml"], "{found:?}");
+}

@@ -1,7 +1,8 @@
 //! Which files under a root are linted.
 //!
 //! `.gitignore` (also outside a git repository), `.ignore` and `.canarylintignore` in the
-//! root and below it are honoured (never those of its parent directories); hidden directories are walked because `.github/workflows` matters, but `.git/`
+//! root and below it are honoured, and in its parent directories up to the top of its git
+//! repository (none when it is not in one); hidden directories are walked because `.github/workflows` matters, but `.git/`
 //! and `target/` are skipped. Symlinks are never followed as directories, so a loop cannot
 //! hang the walk; a symlinked *file* inside the root is read, and one that does not resolve
 //! (a loop, a dangling link) is reported.
@@ -11,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use ignore::WalkBuilder;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 
 /// The custom ignore file, same syntax as `.gitignore`.
 pub const IGNORE_FILE: &str = ".canarylintignore";
@@ -96,12 +98,15 @@ type Skipped = Arc<Mutex<Vec<WalkProblem>>>;
 
 /// The walk's settings, shared by [`walk`] and [`walk_and_visit`].
 ///
-/// Ignore files are read in the root and below it only, never in its parent directories
-/// (issue 13, B12: a `.gitignore` holding `*` above a checkout made the linter report "0
-/// files" and pass). A directory whose ignore file is a special file or too large is not
+/// The walk reads ignore files in the root and below it; those of its parent directories are
+/// read only up to the top of the root's git repository ([`repo_parent_matchers`]; issue 13,
+/// B12: a `.gitignore` holding `*` above a checkout made the linter report "0 files" and
+/// pass). A parent's rule that ignores a path wins over the root's own rules. A directory whose ignore file is a special file or too large is not
 /// entered, and is reported (`skipped`).
 fn builder(root: &Path, skipped: &Skipped) -> WalkBuilder {
     let mut builder = WalkBuilder::new(root);
+    let parents = Arc::new(repo_parent_matchers(root, skipped));
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let (skipped, root_buf) = (skipped.clone(), root.to_path_buf());
     builder
         .hidden(false)
@@ -114,8 +119,17 @@ fn builder(root: &Path, skipped: &Skipped) -> WalkBuilder {
         .parents(false)
         .add_custom_ignore_filename(IGNORE_FILE)
         .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
-            if !is_dir || entry.depth() == 0 {
+            if !parents.is_empty()
+                && let Ok(rel) = entry.path().strip_prefix(&root_buf)
+                && excluded_by(&parents, &canonical_root.join(rel), is_dir)
+            {
+                return false;
+            }
+            if !is_dir {
                 return true;
             }
             if matches!(entry.file_name().to_str(), Some(".git" | "target")) {
@@ -132,6 +146,67 @@ fn builder(root: &Path, skipped: &Skipped) -> WalkBuilder {
             }
         });
     builder
+}
+
+/// The ignore files of the root's parent directories up to the top of the git repository the
+/// root is in, deepest first and, within a directory, `.canarylintignore`, `.ignore`,
+/// `.gitignore` (the `ignore` crate's precedence). None when the root is not inside a git
+/// repository, or is its top: the repository boundary is where ignore rules stop (issue 13,
+/// B12). Each file is read as the walk reads files: regular and at most
+/// [`MAX_IGNORE_FILE_BYTES`], else it is reported in `skipped` and not used.
+fn repo_parent_matchers(root: &Path, skipped: &Skipped) -> Vec<Gitignore> {
+    let Ok(canonical) = root.canonicalize() else {
+        return Vec::new();
+    };
+    let Some(top) = canonical.ancestors().find(|d| d.join(".git").exists()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for dir in canonical.ancestors().skip(1) {
+        if !dir.starts_with(top) {
+            break;
+        }
+        for name in IGNORE_FILES.iter().rev() {
+            let path = dir.join(name);
+            let text = match super::load::read_regular(&path, MAX_IGNORE_FILE_BYTES) {
+                Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+                Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
+                Ok(None) | Err(_) => {
+                    if let Ok(mut skipped) = skipped.lock() {
+                        skipped.push(WalkProblem {
+                            rel: path.display().to_string(),
+                            message: format!(
+                                "an ignore file above the root that is not a regular file of \
+                                 at most {} KiB; not read",
+                                MAX_IGNORE_FILE_BYTES / 1024
+                            ),
+                        });
+                    }
+                    continue;
+                }
+            };
+            let mut matcher = GitignoreBuilder::new(dir);
+            for line in text.lines() {
+                // A bad pattern is skipped, as the walk's own reading of ignore files does.
+                let _ = matcher.add_line(Some(path.clone()), line);
+            }
+            if let Ok(matcher) = matcher.build()
+                && !matcher.is_empty()
+            {
+                out.push(matcher);
+            }
+        }
+    }
+    out
+}
+
+/// Does the first of `matchers` with an opinion on `path` ignore it?
+fn excluded_by(matchers: &[Gitignore], path: &Path, is_dir: bool) -> bool {
+    matchers
+        .iter()
+        .map(|m| m.matched_path_or_any_parents(path, is_dir))
+        .find(|m| !m.is_none())
+        .is_some_and(|m| m.is_ignore())
 }
 
 fn ignore_file_problem(root: &Path, path: &Path, why: &str) -> WalkProblem {
