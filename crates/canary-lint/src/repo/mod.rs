@@ -3,6 +3,7 @@
 pub mod classify;
 pub mod helm;
 pub mod index;
+pub mod kustomize;
 pub mod load;
 pub mod problem;
 pub mod walk;
@@ -113,6 +114,17 @@ pub fn load_repo_filtered(
         .map(|p| LoadProblem::new(ProblemKind::Parse, &p.rel, Span::file_start(), &p.message))
         .collect();
     problems.extend(load_problems);
+    // Kustomize patches are fragments, not objects: out of the index, and not CL003.
+    let patches = kustomize::patch_files(&files);
+    let mut classified = classified;
+    if !patches.is_empty() {
+        for (file, (docs, found)) in files.iter().zip(classified.iter_mut()) {
+            if patches.contains(&file.rel) {
+                docs.clear();
+                found.retain(|p| p.kind != ProblemKind::InvalidObject);
+            }
+        }
+    }
     let (repo, found) = Repo::build_classified(base, files, classified);
     problems.extend(found);
     Ok((repo, problems))
