@@ -61,24 +61,26 @@ pub fn as_role_binding(doc: &Document) -> Option<&RoleBinding> {
     }
 }
 
-/// The first valid Service named `name` that matches `namespace`.
+/// The nearest valid Service named `name` in the namespace of `from`, the document that
+/// references it (see [`Repo::find_near`]).
 pub fn find_service<'a>(
     repo: &'a Repo,
-    namespace: Option<&str>,
+    from: &Document,
     name: &str,
 ) -> Option<(&'a Document, &'a Service)> {
-    repo.find(Kind::Service, namespace, name)
+    repo.find_near(from, Kind::Service, from.namespace.as_deref(), name)
         .into_iter()
         .find_map(|d| as_service(d).map(|s| (d, s)))
 }
 
-/// The first valid Ingress named `name` that matches `namespace`.
+/// The nearest valid Ingress named `name` in the namespace of `from`, the document that
+/// references it (see [`Repo::find_near`]).
 pub fn find_ingress<'a>(
     repo: &'a Repo,
-    namespace: Option<&str>,
+    from: &Document,
     name: &str,
 ) -> Option<(&'a Document, &'a Ingress)> {
-    repo.find(Kind::Ingress, namespace, name)
+    repo.find_near(from, Kind::Ingress, from.namespace.as_deref(), name)
         .into_iter()
         .find_map(|d| as_ingress(d).map(|i| (d, i)))
 }
@@ -95,9 +97,14 @@ pub fn workload_ref_deployment<'a>(
     if target.kind.as_deref().is_some_and(|k| k != "Deployment") || target.name.is_empty() {
         return None;
     }
-    repo.find(Kind::Deployment, doc.namespace.as_deref(), &target.name)
-        .into_iter()
-        .find_map(|d| d.as_deployment().map(|dep| (d, dep)))
+    repo.find_near(
+        doc,
+        Kind::Deployment,
+        doc.namespace.as_deref(),
+        &target.name,
+    )
+    .into_iter()
+    .find_map(|d| d.as_deployment().map(|dep| (d, dep)))
 }
 
 /// Where a Rollout's pod template lives: the workloadRef Deployment's `spec.template`, or the

@@ -81,6 +81,27 @@ pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<LoadProblem>) {
     (docs, found)
 }
 
+/// How far the file `to` is from the file `from` for reference lookup: 0 the same file, 1 the
+/// same directory, 2 a subdirectory of it, 2 + k a file under the k-th ancestor directory.
+fn nearness(from: &str, same_file: bool, to: &str) -> usize {
+    if same_file {
+        return 0;
+    }
+    let dir = |p: &str| -> Vec<String> {
+        let mut parts: Vec<String> = p.split('/').map(str::to_string).collect();
+        parts.pop();
+        parts
+    };
+    let (a, b) = (dir(from), dir(to));
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    let up = a.len() - common;
+    match (up, b.len() == common) {
+        (0, true) => 1,
+        (0, false) => 2,
+        (k, _) => 2 + k,
+    }
+}
+
 /// Do two optional namespaces possibly name the same namespace?
 pub fn namespaces_match(a: Option<&str>, b: Option<&str>) -> bool {
     match (a, b) {
@@ -254,6 +275,36 @@ impl Repo {
         found
     }
 
+    /// Like [`Repo::find`], ordered by nearness to `from`, the document that holds the
+    /// reference: the same file, then the same directory, then its subdirectories, then the
+    /// subtree of each ancestor directory in turn (exact namespace first within a level, then
+    /// by path). When unrelated files reuse a name (test fixtures, examples, one overlay per
+    /// environment), the copy the reference means is the nearest one, the way the objects of
+    /// one file or one folder are applied together; the order does not depend on the
+    /// directory the linter was started in.
+    pub fn find_near(
+        &self,
+        from: &Document,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Vec<&Document> {
+        let mut found = self.find(kind, namespace, name);
+        if found.len() > 1 {
+            let origin = &self.files[from.file].rel;
+            found.sort_by_cached_key(|d| {
+                let rel = &self.files[d.file].rel;
+                (
+                    nearness(origin, d.file == from.file, rel),
+                    d.namespace.as_deref() != namespace,
+                    rel.clone(),
+                    d.index,
+                )
+            });
+        }
+        found
+    }
+
     /// Documents of `kind` named `name` in any namespace.
     pub fn find_any_namespace(&self, kind: Kind, name: &str) -> Vec<&Document> {
         self.by_name
@@ -292,6 +343,17 @@ mod tests {
             had_bom: false,
             may_suppress: false,
         }
+    }
+
+    #[test]
+    fn nearness_orders_same_file_directory_and_ancestors() {
+        assert_eq!(nearness("a/b/x.yaml", true, "a/b/x.yaml"), 0);
+        assert_eq!(nearness("a/b/x.yaml", false, "a/b/y.yaml"), 1);
+        assert_eq!(nearness("a/b/x.yaml", false, "a/b/c/y.yaml"), 2);
+        assert_eq!(nearness("a/b/x.yaml", false, "a/y.yaml"), 3);
+        assert_eq!(nearness("a/b/x.yaml", false, "a/c/y.yaml"), 3);
+        assert_eq!(nearness("a/b/x.yaml", false, "d/y.yaml"), 4);
+        assert_eq!(nearness("x.yaml", false, "d/e/y.yaml"), 2);
     }
 
     #[test]

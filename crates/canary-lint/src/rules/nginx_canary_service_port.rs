@@ -66,8 +66,7 @@ impl Rule for NginxCanaryServicePort {
             ) else {
                 continue;
             };
-            let namespace = doc.namespace.as_deref();
-            let Some((svc_doc, svc)) = find_service(cx.repo, namespace, canary_name) else {
+            let Some((svc_doc, svc)) = find_service(cx.repo, doc, canary_name) else {
                 continue;
             };
             let svc_ports = svc
@@ -100,7 +99,7 @@ impl Rule for NginxCanaryServicePort {
                     continue;
                 }
                 seen_ingresses.push(ing_name);
-                let Some((ing_doc, ingress)) = find_ingress(cx.repo, namespace, ing_name) else {
+                let Some((ing_doc, ingress)) = find_ingress(cx.repo, doc, ing_name) else {
                     continue;
                 };
                 let rules = ingress.spec.as_ref().and_then(|s| s.rules.as_ref());

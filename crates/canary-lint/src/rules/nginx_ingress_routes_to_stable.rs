@@ -95,9 +95,7 @@ impl Rule for NginxIngressRoutesToStable {
                     continue;
                 }
                 seen.push(ing_name);
-                let Some((ing_doc, ingress)) =
-                    find_ingress(cx.repo, doc.namespace.as_deref(), ing_name)
-                else {
+                let Some((ing_doc, ingress)) = find_ingress(cx.repo, doc, ing_name) else {
                     continue;
                 };
                 let backends = backends(ingress);

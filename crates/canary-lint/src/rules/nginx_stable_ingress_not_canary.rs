@@ -72,7 +72,10 @@ impl Rule for NginxStableIngressNotCanary {
                 .iter()
                 .chain(nginx.stable_ingresses.iter().flatten());
             for name in names {
-                for ingress in cx.repo.find(Kind::Ingress, doc.namespace.as_deref(), name) {
+                for ingress in cx
+                    .repo
+                    .find_near(doc, Kind::Ingress, doc.namespace.as_deref(), name)
+                {
                     let marked = cx.repo.located(ingress).at(&pointer).is_some_and(|v| {
                         v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
                             || v.as_bool() == Some(true)

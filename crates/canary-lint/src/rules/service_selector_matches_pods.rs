@@ -102,9 +102,7 @@ impl Rule for ServiceSelectorMatchesPods {
                     continue;
                 }
                 seen.push(svc_name);
-                let Some((svc_doc, svc)) =
-                    find_service(cx.repo, doc.namespace.as_deref(), svc_name)
-                else {
+                let Some((svc_doc, svc)) = find_service(cx.repo, doc, svc_name) else {
                     continue;
                 };
                 let extra = match role {

@@ -90,9 +90,7 @@ impl Rule for ServiceTargetPort {
                     continue;
                 }
                 seen.push(svc_name);
-                let Some((svc_doc, svc)) =
-                    find_service(cx.repo, doc.namespace.as_deref(), svc_name)
-                else {
+                let Some((svc_doc, svc)) = find_service(cx.repo, doc, svc_name) else {
                     continue;
                 };
                 let ports = svc.spec.as_ref().and_then(|s| s.ports.as_ref());
