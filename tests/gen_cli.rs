@@ -35,6 +35,7 @@ fn render_to_stdout_is_one_manifest_stream() {
             "AnalysisTemplate",
             "Service",
             "Service",
+            "ServiceAccount",
             "Role",
             "RoleBinding"
         ]
