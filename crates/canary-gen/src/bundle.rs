@@ -7,7 +7,9 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::{Value, json};
 
-use crate::spec::{CanarySpec, MetricSpec, NoData, Provider, Routing, known_args};
+use crate::spec::{
+    CANARY_HASH_ARG, CanarySpec, MetricSpec, NoData, Provider, QueryScope, Routing, known_args,
+};
 use canary_core::ladder::{
     EFFECTIVE_WEIGHT_TOLERANCE, Ladder, LadderBudget, TimelineStep, recommended_status_timeout,
 };
@@ -22,8 +24,9 @@ use canary_core::model::newrelic::{
     RawConfiguration, Visualization, WidgetLayout,
 };
 use canary_core::model::rollout::{
-    ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy,
-    NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
+    ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, ArgumentValueFrom, CanaryStep,
+    CanaryStrategy, NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy,
+    TrafficRouting,
 };
 use canary_core::model::values::{DurationString, IntOrString, parse_go_duration};
 use canary_core::model::{
@@ -278,10 +281,25 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
         .iter()
         .flatten()
         .filter(|a| a.value.is_none() && a.value_from.is_none())
-        .map(|a| AnalysisRunArgument {
-            name: a.name.clone(),
-            value: values.get(a.name.as_str()).cloned(),
-            value_from: None,
+        .map(|a| {
+            // The canary's hash is known only at run time: `valueFrom.podTemplateHashValue:
+            // Latest` is the new ReplicaSet's `rollouts-pod-template-hash` (argo-rollouts
+            // `utils/analysis/factory.go` `BuildArgumentsForRolloutAnalysisRun`).
+            if a.name == CANARY_HASH_ARG {
+                return AnalysisRunArgument {
+                    name: a.name.clone(),
+                    value: None,
+                    value_from: Some(ArgumentValueFrom {
+                        pod_template_hash_value: Some("Latest".to_string()),
+                        ..Default::default()
+                    }),
+                };
+            }
+            AnalysisRunArgument {
+                name: a.name.clone(),
+                value: values.get(a.name.as_str()).cloned(),
+                value_from: None,
+            }
         })
         .collect();
     let mut steps = Vec::new();
@@ -687,6 +705,18 @@ pub fn build(spec: &CanarySpec) -> Bundle {
                 "without traffic routing the weight is approximated by pod counts with {} replicas: {}. Use --traffic nginx for exact weights.",
                 spec.app.replicas,
                 list.join("; ")
+            ));
+        }
+    }
+    for m in &spec.metrics {
+        let query = match spec.provider.use_ {
+            Provider::Prometheus => m.prometheus.as_ref(),
+            Provider::Newrelic => m.newrelic.as_ref(),
+        };
+        if query.is_some_and(|q| q.scope == QueryScope::App) {
+            notices.push(format!(
+                "gate `{}` has `scope: app`: it measures stable and canary pods together, so a bad canary at a low weight barely moves it",
+                m.name
             ));
         }
     }

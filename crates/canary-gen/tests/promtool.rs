@@ -12,7 +12,9 @@ use canary_gen::bundle::build;
 use canary_gen::promtool::condition::{Outcome, Verdict};
 use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, suite};
 use canary_gen::render::RenderedFile;
-use canary_gen::spec::{LoadedSpec, Overrides, Provider, default_spec, load_spec, validate};
+use canary_gen::spec::{
+    LoadedSpec, Overrides, Provider, QueryScope, default_spec, load_spec, validate,
+};
 
 fn load(rel: Option<&str>) -> LoadedSpec {
     let mut loaded = match rel {
@@ -299,6 +301,8 @@ fn odd_queries_are_covered_or_explained_and_promtool_agrees() {
         loaded.spec.metrics.truncate(1);
         if let Some(q) = loaded.spec.metrics[0].prometheus.as_mut() {
             q.query = query.to_string();
+            // Odd shapes, not about scoping: measured app-wide.
+            q.scope = QueryScope::App;
         }
         validate(&loaded).unwrap_or_else(|e| panic!("{query}: {}", e.render(false)));
         let suite = suite(&build(&loaded.spec));
@@ -333,7 +337,7 @@ fn latency_histogram_gate() {
     let m = &mut loaded.spec.metrics[0];
     m.max = Some(0.5);
     if let Some(q) = m.prometheus.as_mut() {
-        q.query = r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}"}[5m])))"#.into();
+        q.query = r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}[5m])))"#.into();
     }
     validate(&loaded).expect("validates");
     let suite = suite(&build(&loaded.spec));

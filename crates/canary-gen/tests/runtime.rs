@@ -184,3 +184,131 @@ fn prometheus_rule_labels_are_a_spec_setting() {
     assert!(labels.get("release").is_none(), "{labels}");
     assert_eq!(labels["app.kubernetes.io/managed-by"], "canary-gen");
 }
+
+/// Issue 12, hard defect 3: every default gate measures the canary's pods only. The Rollout
+/// passes the canary's hash (`valueFrom.podTemplateHashValue: Latest`, argo-rollouts
+/// `utils/analysis/factory.go` `BuildArgumentsForRolloutAnalysisRun`); Prometheus selects it
+/// through the pod label a ServiceMonitor copies (`podTargetLabels`, sanitised to
+/// `rollouts_pod_template_hash` by prometheus-operator `sanitizeLabelName`); New Relic through
+/// `host`, the pod name `<rollout>-<hash>-<suffix>` (unverified in New Relic's own docs: see
+/// the README).
+#[test]
+fn default_gates_select_the_canary_pods() {
+    for provider in [Provider::Prometheus, Provider::Newrelic] {
+        let files = common::render_default(provider, Routing::Nginx);
+        let (_, rollout) = docs(&files, "rollout-");
+        let (_, template) = docs(&files, "analysistemplate-");
+        let template = &template[0];
+        let steps = rollout[0]["spec"]["strategy"]["canary"]["steps"]
+            .as_array()
+            .expect("steps");
+        let mut analysis_steps = 0;
+        for step in steps.iter().filter(|s| s.get("analysis").is_some()) {
+            analysis_steps += 1;
+            let args = step["analysis"]["args"].as_array().expect("args");
+            let hash = args
+                .iter()
+                .find(|a| a["name"] == "canary-hash")
+                .expect("canary-hash arg");
+            assert_eq!(hash["valueFrom"]["podTemplateHashValue"], "Latest");
+            assert!(hash.get("value").is_none(), "{hash}");
+        }
+        assert!(analysis_steps > 0);
+        let declared: Vec<&str> = template["spec"]["args"]
+            .as_array()
+            .expect("args")
+            .iter()
+            .filter_map(|a| a["name"].as_str())
+            .collect();
+        assert!(declared.contains(&"canary-hash"), "{declared:?}");
+        let spec = default_spec().expect("default").spec;
+        for (metric, m) in template["spec"]["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .zip(&spec.metrics)
+        {
+            let (query, scoped) = match provider {
+                Provider::Prometheus => (
+                    metric["provider"]["prometheus"]["query"].as_str(),
+                    m.prometheus.as_ref().map(|q| q.scope),
+                ),
+                Provider::Newrelic => (
+                    metric["provider"]["newRelic"]["query"].as_str(),
+                    m.newrelic.as_ref().map(|q| q.scope),
+                ),
+            };
+            let query = query.expect("query");
+            if scoped == Some(canary_gen::spec::QueryScope::App) {
+                continue;
+            }
+            match provider {
+                Provider::Prometheus => {
+                    // Every selector, not just one of them.
+                    let resolved = query.replace("{{args.canary-hash}}", "HASH");
+                    let selectors =
+                        canary_core::promql::selectors(&resolved.replace("{{args.job}}", "j"))
+                            .expect("parses");
+                    for s in selectors {
+                        assert!(
+                            s.matchers
+                                .iter()
+                                .any(|(l, op, v)| l == "rollouts_pod_template_hash"
+                                    && *op == "="
+                                    && v == "HASH"),
+                            "{query}"
+                        );
+                    }
+                }
+                Provider::Newrelic => {
+                    assert!(
+                        query.contains("host LIKE '%-{{args.canary-hash}}-%'"),
+                        "{query}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn an_unscoped_query_is_rejected_at_its_line_unless_it_opts_out() {
+    let text =
+        std::fs::read_to_string(common::root().join("templates/canary.yaml")).expect("template");
+    let unscoped = text.replacen(
+        r#"min(up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"})"#,
+        r#"min(up{job="{{args.job}}"})"#,
+        1,
+    );
+    assert_ne!(unscoped, text);
+    let loaded = canary_gen::spec::load_spec("canary.yaml", &unscoped).expect("loads");
+    let err = canary_gen::spec::validate(&loaded).expect_err("unscoped gate rejected");
+    let shown = err.render(false);
+    let line = unscoped
+        .lines()
+        .position(|l| l.contains(r#"min(up{job="{{args.job}}"})"#))
+        .expect("line")
+        + 1;
+    assert!(shown.contains(&format!("canary.yaml:{line}:")), "{shown}");
+    assert!(
+        shown.contains("does not select the canary's pods"),
+        "{shown}"
+    );
+    // `scope: app` opts out, and the bundle warns.
+    let opted = unscoped.replacen(
+        r#"min(up{job="{{args.job}}"})"#,
+        "min(up{job=\"{{args.job}}\"})\n      scope: app",
+        1,
+    );
+    let loaded = canary_gen::spec::load_spec("canary.yaml", &opted).expect("loads");
+    canary_gen::spec::validate(&loaded).expect("opted out");
+    let bundle = canary_gen::bundle::build(&loaded.spec);
+    assert!(
+        bundle
+            .notices
+            .iter()
+            .any(|n| n.contains("gate `api-up` has `scope: app`")),
+        "{:?}",
+        bundle.notices
+    );
+}

@@ -190,9 +190,26 @@ pub struct MetricSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QuerySpec {
-    /// The query; `{{args.job}}`, `{{args.app-name}}` and `{{args.namespace}}` are filled in by Argo.
+    /// The query; `{{args.job}}`, `{{args.app-name}}`, `{{args.namespace}}` and
+    /// `{{args.canary-hash}}` are filled in by Argo.
     #[schemars(length(min = 1))]
     pub query: String,
+    /// `canary` (default): the query must select the canary's pods through
+    /// `{{args.canary-hash}}`. `app`: it measures the whole app (a synthetic probe, an
+    /// event without a pod attribute); `plan` and `render` warn.
+    #[serde(default)]
+    pub scope: QueryScope,
+}
+
+/// What a gate query measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryScope {
+    // The canary's pods only.
+    #[default]
+    Canary,
+    // The whole app, stable and canary together.
+    App,
 }
 
 /// A metrics provider.
