@@ -160,6 +160,20 @@ pub fn number(v: f64) -> String {
     format!("{v}")
 }
 
+/// A threshold as an expr float literal. A whole number is written with `.0`: expr reads a
+/// literal without a fraction as an `int`, and one of 2^63 or more does not parse at all
+/// (expr-lang/expr `parser/lexer`, integer literals go through `strconv.ParseInt`; the float
+/// path is `strconv.ParseFloat`), so `result[0] <= 9223372036854775808` would error on every
+/// measurement. Not re-checked in expr's source in this change: the expr behaviour is from
+/// issue 12; the `.0` form is valid either way.
+pub fn float_literal(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// The comparison a measurement must pass: `("<=", max)`, or `(">=", min)`.
 pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
     match (metric.max, metric.min) {
@@ -174,7 +188,7 @@ pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
 /// New Relic results are a map keyed by the `AS 'value'` alias, null when there is no data.
 pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
     let (op, threshold) = threshold(metric);
-    let t = number(threshold);
+    let t = float_literal(threshold);
     match (provider, metric.no_data) {
         (Provider::Prometheus, NoData::Pass) => {
             format!("len(result) == 0 || isNaN(result[0]) || result[0] {op} {t}")

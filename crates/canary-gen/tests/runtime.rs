@@ -312,3 +312,30 @@ fn an_unscoped_query_is_rejected_at_its_line_unless_it_opts_out() {
         bundle.notices
     );
 }
+
+/// Issue 12, hard defect 4 (the threshold part only): thresholds are float literals, so one
+/// of 2^63 or more is not an integer literal the expression language cannot parse.
+#[test]
+fn thresholds_are_float_literals() {
+    let mut loaded = default_spec().expect("default");
+    loaded.spec.metrics[0].max = Some(9_223_372_036_854_775_808.0);
+    loaded.spec.metrics[1].max = Some(0.0);
+    loaded.spec.metrics[2].min = Some(1.0);
+    for provider in [Provider::Prometheus, Provider::Newrelic] {
+        loaded.spec.provider.use_ = provider;
+        let files = common::render_loaded(&loaded);
+        let (_, template) = docs(&files, "analysistemplate-");
+        let conditions: Vec<&str> = template[0]["spec"]["metrics"]
+            .as_array()
+            .expect("metrics")
+            .iter()
+            .filter_map(|m| m["successCondition"].as_str())
+            .collect();
+        assert!(
+            conditions[0].ends_with("<= 9223372036854775808.0"),
+            "{conditions:?}"
+        );
+        assert!(conditions[1].ends_with("<= 0.0"), "{conditions:?}");
+        assert!(conditions[2].ends_with(">= 1.0"), "{conditions:?}");
+    }
+}
