@@ -728,54 +728,47 @@ fn describe_inputs(series: &[Series]) -> String {
 fn alert_groups(case: &AlertCase, rule: &Rule) -> Vec<(Value, String)> {
     let at = minutes_text(case.minutes);
     let annotations = rule.annotations.clone().unwrap_or_default();
-    let mut out = Vec::new();
-    if let Some((series, alerts)) = &case.firing {
+    // One test group: `name`, its inputs, the alerts expected at `at`, and its comment.
+    let group = |name: String, series: &[Series], alerts: &[Labels], says: String| {
         let exp: Vec<Value> = alerts
             .iter()
             .map(|labels| json!({"exp_labels": labels, "exp_annotations": annotations}))
             .collect();
-        out.push((
-            json!({"name": format!("{}: fires", case.alert), "interval": "1m",
+        (
+            json!({"name": name, "interval": "1m",
                    "input_series": input_series(series, case.minutes),
                    "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": exp}]}),
             format!(
-                "{}: fires: {} -> firing at {at}",
-                case.alert,
-                describe_inputs(series)
+                "{says}: {} -> {} at {at}",
+                describe_inputs(series),
+                if alerts.is_empty() {
+                    "no alert"
+                } else {
+                    "firing"
+                }
             ),
-        ));
+        )
+    };
+    let mut out = Vec::new();
+    if let Some((series, alerts)) = &case.firing {
+        let fires = format!("{}: fires", case.alert);
+        out.push(group(fires.clone(), series, alerts, fires));
     }
     for (series, alerts) in &case.firing_alone {
-        let exp: Vec<Value> = alerts
-            .iter()
-            .map(|labels| json!({"exp_labels": labels, "exp_annotations": annotations}))
-            .collect();
         let only = series
             .first()
             .map(|s| series_text(&s.labels))
             .unwrap_or_default();
-        out.push((
-            json!({"name": format!("{}: fires on {only} alone", case.alert), "interval": "1m",
-                   "input_series": input_series(series, case.minutes),
-                   "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": exp}]}),
-            format!(
-                "{}: fires on one labelling alone: {} -> firing at {at}",
-                case.alert,
-                describe_inputs(series)
-            ),
+        out.push(group(
+            format!("{}: fires on {only} alone", case.alert),
+            series,
+            alerts,
+            format!("{}: fires on one labelling alone", case.alert),
         ));
     }
     if let Some(series) = &case.quiet {
-        out.push((
-            json!({"name": format!("{}: quiet", case.alert), "interval": "1m",
-                   "input_series": input_series(series, case.minutes),
-                   "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": []}]}),
-            format!(
-                "{}: quiet: {} -> no alert at {at}",
-                case.alert,
-                describe_inputs(series)
-            ),
-        ));
+        let quiet = format!("{}: quiet", case.alert);
+        out.push(group(quiet.clone(), series, &[], quiet));
     }
     out
 }
