@@ -36,6 +36,7 @@ pub mod nr_analysis_since;
 pub mod nr_dashboard_widgets;
 pub mod pause_duration;
 pub mod prometheus_nan_guard;
+pub mod promql_canary_scoped;
 pub mod promql_job_defined;
 pub mod promql_parses;
 pub mod quoted_max_surge;
@@ -90,6 +91,7 @@ pub use nr_analysis_since::NrAnalysisSince;
 pub use nr_dashboard_widgets::NrDashboardWidgets;
 pub use pause_duration::PauseDuration;
 pub use prometheus_nan_guard::PrometheusNanGuard;
+pub use promql_canary_scoped::PromqlCanaryScoped;
 pub use promql_job_defined::PromqlJobDefined;
 pub use promql_parses::PromqlParses;
 pub use quoted_max_surge::QuotedMaxSurge;
@@ -145,6 +147,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PromqlParses,
     &PromqlJobDefined,
     &PrometheusNanGuard,
+    &PromqlCanaryScoped,
     &NrAlertEnums,
     &NrAlertTerms,
     &NrAlertThresholdDuration,
