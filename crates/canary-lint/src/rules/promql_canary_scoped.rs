@@ -1,4 +1,4 @@
-//! CL604: a Prometheus gate that a Rollout runs selects the canary's pods.
+//! CL606: a Prometheus gate that a Rollout runs selects the canary's pods.
 
 use canary_core::model::analysis::substitute_args;
 
@@ -49,7 +49,7 @@ declare_rule! {
     /// prometheus-operator `pkg/prometheus/promcfg.go` (`podTargetLabels` relabelling,
     /// `sanitizeLabelName`).
     pub struct PromqlCanaryScoped {
-        code: "CL604",
+        code: "CL606",
         name: "promql-canary-scoped",
         category: Suspicious,
         summary: "a Prometheus gate a Rollout runs selects the canary's pods (rollouts_pod_template_hash)",
