@@ -35,6 +35,7 @@ fn render_to_stdout_is_one_manifest_stream() {
             "AnalysisTemplate",
             "Service",
             "Service",
+            "ServiceAccount",
             "Role",
             "RoleBinding"
         ]
@@ -330,8 +331,8 @@ fn promtool_writes_rules_and_tests_and_warns_on_uncovered_gates() {
     let spec = dir.path().join("canary.yaml");
     let default = text(&run_gen(&["init"], None).stdout);
     let edited = default.replace(
-        "query: min(up{job=\"{{args.job}}\"})",
-        "query: stddev(up{job=\"{{args.job}}\"})",
+        "query: min(up{job=\"{{args.job}}\",rollouts_pod_template_hash=\"{{args.canary-hash}}\"})",
+        "query: stddev(up{job=\"{{args.job}}\",rollouts_pod_template_hash=\"{{args.canary-hash}}\"})",
     );
     assert_ne!(edited, default);
     std::fs::write(&spec, edited.replace("use: prometheus", "use: newrelic")).unwrap();

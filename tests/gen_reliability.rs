@@ -262,7 +262,8 @@ fn b09_colliding_layout_paths_are_an_error_at_the_spec_line() {
     let out = run(&["render", "--config", s(&spec), "--out-dir", s(&o)]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("c.yaml:108:12"), "{err}");
+    let line = line_of(&spec, "  runbook: k8s/canary/rollout-instant-api.yaml");
+    assert!(err.contains(&format!("c.yaml:{line}:12")), "{err}");
     assert!(
         err.contains("layout.runbook puts `k8s/canary/rollout-instant-api.yaml`"),
         "{err}"
@@ -430,7 +431,8 @@ fn b19_control_characters_in_descriptions_are_refused_at_the_spec_line() {
     let out = run(&["render", "--config", s(&spec), "--out-dir", s(&o)]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
-    assert!(err.contains("c.yaml:46:18"), "{err}");
+    let line = line_of(&spec, "    description: \"a\\0b");
+    assert!(err.contains(&format!("c.yaml:{line}:18")), "{err}");
     assert!(err.contains("control character U+0000"), "{err}");
     assert!(!err.contains('\u{1b}'), "the error itself prints no escape");
     assert!(!o.exists());
@@ -462,4 +464,13 @@ fn b20_escaping_deployment_and_git_paths_are_refused() {
         "[core]\n"
     );
     assert_eq!(files_under(&o), [".git/config"]);
+}
+
+/// The 1-based line of the first line of the file at `path` that starts with `prefix`.
+fn line_of(path: &Path, prefix: &str) -> usize {
+    let text = std::fs::read_to_string(path).expect("spec");
+    text.lines()
+        .position(|l| l.starts_with(prefix))
+        .unwrap_or_else(|| panic!("no line starts with {prefix:?}"))
+        + 1
 }

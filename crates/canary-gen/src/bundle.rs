@@ -7,10 +7,13 @@ use k8s_openapi::api::rbac::v1::{PolicyRule, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::{Value, json};
 
-use crate::spec::{CanarySpec, MetricSpec, NoData, Provider, Routing, known_args};
+use crate::spec::{
+    CANARY_HASH_ARG, CanarySpec, MetricSpec, NoData, Provider, QueryScope, Routing, known_args,
+};
 use canary_core::ladder::{
     EFFECTIVE_WEIGHT_TOLERANCE, Ladder, LadderBudget, TimelineStep, recommended_status_timeout,
 };
+use canary_core::model::ServiceAccount;
 use canary_core::model::analysis::{
     AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric, PrometheusMetric,
     arg_placeholders,
@@ -21,14 +24,15 @@ use canary_core::model::newrelic::{
     RawConfiguration, Visualization, WidgetLayout,
 };
 use canary_core::model::rollout::{
-    ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, CanaryStep, CanaryStrategy,
-    NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy, TrafficRouting,
+    ARGO_API_VERSION, AnalysisRunArgument, AnalysisTemplateRef, ArgumentValueFrom, CanaryStep,
+    CanaryStrategy, NginxTrafficRouting, ObjectRef, RolloutAnalysis, RolloutSpec, RolloutStrategy,
+    TrafficRouting,
 };
 use canary_core::model::values::{DurationString, IntOrString, parse_go_duration};
 use canary_core::model::{
     AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout, Service,
 };
-use canary_core::rbac::DEPLOYER_GRANTS;
+use canary_core::rbac::{CI_COMMANDS, grants_for};
 
 /// Every object a migration needs, built from one spec.
 #[derive(Debug, Clone, PartialEq)]
@@ -43,8 +47,13 @@ pub struct Bundle {
     pub stable_service: Service,
     /// Service the controller pins to the canary ReplicaSet.
     pub canary_service: Service,
-    /// Rollouts verbs for the CI deployer.
+    /// The CI identity the RoleBinding names.
+    pub service_account: ServiceAccount,
+    /// What the CI deployer's commands (`set image`, `status`) need, from
+    /// `canary_core::rbac::DEPLOYER_GRANTS`.
     pub role: Role,
+    /// Why each rule of `role` is there, by index (the table's `why`).
+    pub role_reasons: Vec<&'static str>,
     /// Binds the Role to the CI ServiceAccount.
     pub role_binding: RoleBinding,
     /// Prometheus only: canary-aborted and metrics-missing alerts.
@@ -151,6 +160,20 @@ pub fn number(v: f64) -> String {
     format!("{v}")
 }
 
+/// A threshold as an expr float literal. A whole number is written with `.0`: expr reads a
+/// literal without a fraction as an `int`, and one of 2^63 or more does not parse at all
+/// (expr-lang/expr `parser/lexer`, integer literals go through `strconv.ParseInt`; the float
+/// path is `strconv.ParseFloat`), so `result[0] <= 9223372036854775808` would error on every
+/// measurement. Not re-checked in expr's source in this change: the expr behaviour is from
+/// issue 12; the `.0` form is valid either way.
+pub fn float_literal(v: f64) -> String {
+    if v.is_finite() && v.fract() == 0.0 {
+        format!("{v:.1}")
+    } else {
+        format!("{v}")
+    }
+}
+
 /// The comparison a measurement must pass: `("<=", max)`, or `(">=", min)`.
 pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
     match (metric.max, metric.min) {
@@ -165,7 +188,7 @@ pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
 /// New Relic results are a map keyed by the `AS 'value'` alias, null when there is no data.
 pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
     let (op, threshold) = threshold(metric);
-    let t = number(threshold);
+    let t = float_literal(threshold);
     match (provider, metric.no_data) {
         (Provider::Prometheus, NoData::Pass) => {
             format!("len(result) == 0 || isNaN(result[0]) || result[0] {op} {t}")
@@ -272,10 +295,25 @@ fn rollout(spec: &CanarySpec, template: &AnalysisTemplate) -> Rollout {
         .iter()
         .flatten()
         .filter(|a| a.value.is_none() && a.value_from.is_none())
-        .map(|a| AnalysisRunArgument {
-            name: a.name.clone(),
-            value: values.get(a.name.as_str()).cloned(),
-            value_from: None,
+        .map(|a| {
+            // The canary's hash is known only at run time: `valueFrom.podTemplateHashValue:
+            // Latest` is the new ReplicaSet's `rollouts-pod-template-hash` (argo-rollouts
+            // `utils/analysis/factory.go` `BuildArgumentsForRolloutAnalysisRun`).
+            if a.name == CANARY_HASH_ARG {
+                return AnalysisRunArgument {
+                    name: a.name.clone(),
+                    value: None,
+                    value_from: Some(ArgumentValueFrom {
+                        pod_template_hash_value: Some("Latest".to_string()),
+                        ..Default::default()
+                    }),
+                };
+            }
+            AnalysisRunArgument {
+                name: a.name.clone(),
+                value: values.get(a.name.as_str()).cloned(),
+                value_from: None,
+            }
         })
         .collect();
     let mut steps = Vec::new();
@@ -370,10 +408,13 @@ fn service(spec: &CanarySpec, name: String) -> Service {
     }
 }
 
-fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
+/// The CI identity, its Role (the grants of [`CI_COMMANDS`], with their reasons) and the
+/// RoleBinding.
+fn rbac(spec: &CanarySpec) -> (ServiceAccount, Role, Vec<&'static str>, RoleBinding) {
     let app = &spec.app;
     let name = Names::role(&app.name);
-    let rules = DEPLOYER_GRANTS
+    let grants: Vec<_> = grants_for(&CI_COMMANDS).collect();
+    let rules = grants
         .iter()
         .map(|grant| PolicyRule {
             api_groups: Some(vec![grant.api_group.to_string()]),
@@ -385,6 +426,11 @@ fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
             ..Default::default()
         })
         .collect();
+    let reasons = grants.iter().map(|g| g.why).collect();
+    let service_account = ServiceAccount {
+        metadata: meta(&spec.ci.service_account, &app.namespace, &app.name),
+        ..Default::default()
+    };
     let role = Role {
         metadata: meta(&name, &app.namespace, &app.name),
         rules: Some(rules),
@@ -403,12 +449,12 @@ fn rbac(spec: &CanarySpec) -> (Role, RoleBinding) {
             ..Default::default()
         }]),
     };
-    (role, binding)
+    (service_account, role, reasons, binding)
 }
 
 fn prometheus_rule(spec: &CanarySpec) -> PrometheusRule {
     let app = &spec.app;
-    let ns_label = spec.provider.namespace_label.as_str();
+    let ns_label = spec.provider.namespace_label;
     let job = &spec.provider.prometheus.job;
     let annotations = |summary: String, description: String| {
         let mut a = BTreeMap::from([
@@ -429,7 +475,14 @@ fn prometheus_rule(spec: &CanarySpec) -> PrometheusRule {
     PrometheusRule {
         api_version: MONITORING_API_VERSION.to_string(),
         kind: "PrometheusRule".to_string(),
-        metadata: meta(&format!("{}-canary", app.name), &app.namespace, &app.name),
+        metadata: {
+            let mut m = meta(&format!("{}-canary", app.name), &app.namespace, &app.name);
+            // The labels the Prometheus `ruleSelector` needs (`alerts.prometheusRuleLabels`).
+            m.labels
+                .get_or_insert_with(BTreeMap::new)
+                .extend(spec.alerts.prometheus_rule_labels.clone());
+            m
+        },
         spec: PrometheusRuleSpec {
             groups: vec![RuleGroup {
                 name: format!("{}-canary", app.name),
@@ -437,9 +490,15 @@ fn prometheus_rule(spec: &CanarySpec) -> PrometheusRule {
                 rules: vec![
                     Rule {
                         alert: Some("CanaryAborted".to_string()),
+                        // Both labellings (see `NamespaceLabel`): `max` folds the union into
+                        // one series, so the alert fires once whichever side matched.
                         expr: Some(IntOrString::String(format!(
-                            "max(rollout_info{{{ns_label}=\"{}\",name=\"{}\",phase=\"Abort\"}}) > 0",
-                            app.namespace, app.name
+                            "max({}) > 0",
+                            ns_label.promql(
+                                "rollout_info",
+                                &app.namespace,
+                                &format!("name=\"{}\",phase=\"Abort\"", app.name)
+                            )
                         ))),
                         for_: Some("1m".to_string()),
                         labels: labels("page"),
@@ -479,10 +538,9 @@ fn alert(spec: &CanarySpec) -> NrqlCondition {
         title_template: None,
         nrql: Nrql {
             query: format!(
-                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {} = '{}' AND phase = 'Abort'",
+                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {} AND phase = 'Abort'",
                 app.name,
-                spec.provider.namespace_label.as_str(),
-                app.namespace
+                spec.provider.namespace_label.nrql(&app.namespace),
             ),
             data_account_id: None,
         },
@@ -514,7 +572,7 @@ fn alert(spec: &CanarySpec) -> NrqlCondition {
 /// The canary tiles, also used to upsert them into an existing dashboard.
 pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
     let app = &spec.app;
-    let ns = spec.provider.namespace_label.as_str();
+    let ns = spec.provider.namespace_label.nrql(&app.namespace);
     let account = spec.provider.newrelic.account_id;
     let tile = |column: i64, title: String, query: String| DashboardWidget {
         title,
@@ -545,16 +603,16 @@ pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
             1,
             format!("Canary — {} rollout phase", app.name),
             format!(
-                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {ns} = '{}' FACET phase, strategy SINCE 1 day ago",
-                app.name, app.namespace
+                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {ns} FACET phase, strategy SINCE 1 day ago",
+                app.name
             ),
         ),
         tile(
             7,
             format!("Canary — {} analysis outcome", app.name),
             format!(
-                "SELECT uniqueCount(name) FROM Metric WHERE metricName = 'analysis_run_info' AND name LIKE '{}-%' AND {ns} = '{}' FACET phase SINCE 1 day ago",
-                app.name, app.namespace
+                "SELECT uniqueCount(name) FROM Metric WHERE metricName = 'analysis_run_info' AND name LIKE '{}-%' AND {ns} FACET phase SINCE 1 day ago",
+                app.name
             ),
         ),
     ]
@@ -635,7 +693,7 @@ pub fn build(spec: &CanarySpec) -> Bundle {
         status_timeout_secs,
         job_timeout_minutes: status_timeout_secs.div_ceil(60) + 10,
     };
-    let (role, role_binding) = rbac(spec);
+    let (service_account, role, role_reasons, role_binding) = rbac(spec);
     let mut notices = Vec::new();
     let mut approximate_weights = Vec::new();
     if spec.traffic.routing == Routing::None {
@@ -661,6 +719,18 @@ pub fn build(spec: &CanarySpec) -> Bundle {
                 "without traffic routing the weight is approximated by pod counts with {} replicas: {}. Use --traffic nginx for exact weights.",
                 spec.app.replicas,
                 list.join("; ")
+            ));
+        }
+    }
+    for m in &spec.metrics {
+        let query = match spec.provider.use_ {
+            Provider::Prometheus => m.prometheus.as_ref(),
+            Provider::Newrelic => m.newrelic.as_ref(),
+        };
+        if query.is_some_and(|q| q.scope == QueryScope::App) {
+            notices.push(format!(
+                "gate `{}` has `scope: app`: it measures stable and canary pods together, so a bad canary at a low weight barely moves it",
+                m.name
             ));
         }
     }
@@ -692,7 +762,9 @@ pub fn build(spec: &CanarySpec) -> Bundle {
         approximate_weights,
         rollout,
         analysis_template,
+        service_account,
         role,
+        role_reasons,
         role_binding,
     }
 }

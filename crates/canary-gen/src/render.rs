@@ -444,19 +444,23 @@ pub fn render_scope(bundle: &Bundle, scope: Scope) -> Result<Vec<RenderedFile>, 
     );
 
     // RBAC.
-    let rbac = [to_value(&bundle.role), to_value(&bundle.role_binding)];
+    let rbac = [
+        to_value(&bundle.service_account),
+        to_value(&bundle.role),
+        to_value(&bundle.role_binding),
+    ];
     let rbac_path = join(&layout.manifests, &format!("rbac-{app}-ci-deployer.yaml"));
     let text = render_template(
         &env,
         "rbac.yaml.j2",
-        json!({"role": rbac[0], "binding": rbac[1], "app": app}),
+        json!({"account": rbac[0], "role": rbac[1], "reasons": bundle.role_reasons, "binding": rbac[2], "app": app}),
     )?;
     check_yaml(&rbac_path, &text, &rbac)?;
     add(
         &mut files,
         rbac_path.clone(),
         format!(
-            "Role and RoleBinding for ServiceAccount {}",
+            "ServiceAccount {} with its Role and RoleBinding",
             spec.ci.service_account
         ),
         text,
@@ -603,6 +607,8 @@ pub fn render_scope(bundle: &Bundle, scope: Scope) -> Result<Vec<RenderedFile>, 
         "stable_service": bundle.rollout.spec.strategy.canary.as_ref().and_then(|c| c.stable_service.clone()),
         "port_name": spec.app.port.name, "ci_file": ci_path,
         "alert_name": alert_name, "alert_where": alert_where,
+        "ns_labels": spec.provider.namespace_label.labels(),
+        "rule_labels": spec.alerts.prometheus_rule_labels.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>(),
     });
     let text = render_template(&env, "runbook.md.j2", ctx)?;
     add(

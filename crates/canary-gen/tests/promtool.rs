@@ -12,7 +12,9 @@ use canary_gen::bundle::build;
 use canary_gen::promtool::condition::{Outcome, Verdict};
 use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, suite};
 use canary_gen::render::RenderedFile;
-use canary_gen::spec::{LoadedSpec, Overrides, Provider, default_spec, load_spec, validate};
+use canary_gen::spec::{
+    LoadedSpec, Overrides, Provider, QueryScope, default_spec, load_spec, validate,
+};
 
 fn load(rel: Option<&str>) -> LoadedSpec {
     let mut loaded = match rel {
@@ -299,6 +301,8 @@ fn odd_queries_are_covered_or_explained_and_promtool_agrees() {
         loaded.spec.metrics.truncate(1);
         if let Some(q) = loaded.spec.metrics[0].prometheus.as_mut() {
             q.query = query.to_string();
+            // Odd shapes, not about scoping: measured app-wide.
+            q.scope = QueryScope::App;
         }
         validate(&loaded).unwrap_or_else(|e| panic!("{query}: {}", e.render(false)));
         let suite = suite(&build(&loaded.spec));
@@ -333,7 +337,7 @@ fn latency_histogram_gate() {
     let m = &mut loaded.spec.metrics[0];
     m.max = Some(0.5);
     if let Some(q) = m.prometheus.as_mut() {
-        q.query = r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}"}[5m])))"#.into();
+        q.query = r#"histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}[5m])))"#.into();
     }
     validate(&loaded).expect("validates");
     let suite = suite(&build(&loaded.spec));
@@ -366,4 +370,80 @@ fn latency_histogram_gate() {
         let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
         assert!(ok, "{out}");
     }
+}
+
+/// Issue 12, hard defect 2: the CanaryAborted alert fires on a standard prometheus-operator
+/// stack. The argo-helm chart's ServiceMonitor sets no `honorLabels`
+/// (`charts/argo-rollouts/templates/controller/servicemonitor.yaml`), so prometheus-operator
+/// (`pkg/prometheus/promcfg.go` `generateServiceMonitorConfig`) attaches the target's
+/// `namespace` (the controller's, `argo-rollouts`) and Prometheus renames the controller's own
+/// label to `exported_namespace` (`honor_labels`, docs/configuration/configuration.md).
+/// Series as each setup stores them go through the real `promtool test rules`.
+#[test]
+fn the_abort_alert_fires_under_either_namespace_labelling() {
+    let (suite, files) = suite_of(None);
+    let aborted = suite
+        .alerts
+        .iter()
+        .find(|a| a.alert == "CanaryAborted")
+        .expect("CanaryAborted planned");
+    // The generated suite proves each side alone.
+    let sides: Vec<&str> = aborted
+        .firing_alone
+        .iter()
+        .flat_map(|(series, _)| series)
+        .filter_map(|s| {
+            ["namespace", "exported_namespace"]
+                .into_iter()
+                .find(|l| s.labels.contains_key(*l))
+        })
+        .collect();
+    assert_eq!(sides, ["namespace", "exported_namespace"]);
+    let Some(bin) = promtool() else { return };
+    let bundle = build(&load(None).spec);
+    let rule = bundle
+        .prometheus_rule
+        .as_ref()
+        .and_then(|r| r.spec.groups.first())
+        .and_then(|g| {
+            g.rules
+                .iter()
+                .find(|r| r.alert.as_deref() == Some("CanaryAborted"))
+        })
+        .expect("CanaryAborted rule")
+        .clone();
+    let (ns, app) = (&bundle.spec.app.namespace, &bundle.spec.app.name);
+    let case = |name: &str, series: String| {
+        let mut labels = rule.labels.clone().unwrap_or_default();
+        labels.insert("rollout".into(), app.clone());
+        serde_json::json!({
+            "name": name,
+            "interval": "1m",
+            "input_series": [{"series": series, "values": "1+0x10"}],
+            "alert_rule_test": [{
+                "alertname": "CanaryAborted",
+                "eval_time": "5m",
+                "exp_alerts": [{"exp_labels": labels, "exp_annotations": rule.annotations.clone().unwrap_or_default()}],
+            }],
+        })
+    };
+    let tests = serde_json::json!({
+        "rule_files": [RULES_FILE],
+        "evaluation_interval": "1m",
+        "tests": [
+            case(
+                "ServiceMonitor without honorLabels",
+                format!(r#"rollout_info{{namespace="argo-rollouts",exported_namespace="{ns}",name="{app}",phase="Abort",strategy="canary"}}"#),
+            ),
+            case(
+                "labels kept (honorLabels or a scrape in the app namespace)",
+                format!(r#"rollout_info{{namespace="{ns}",name="{app}",phase="Abort",strategy="canary"}}"#),
+            ),
+        ],
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), &files);
+    std::fs::write(dir.path().join("labelling.yml"), tests.to_string()).expect("write");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", "labelling.yml"]);
+    assert!(ok, "promtool test rules failed:\n{out}");
 }

@@ -11,20 +11,40 @@ use std::path::PathBuf;
 use canary_lint::registry::find_rule;
 use common::{fixtures, lint_ok, render_both};
 
-/// `(code, case dir)` for every `fixtures/lint/CL*/{bad,good}`, sorted.
+/// `(code, case dir)` for every `fixtures/lint/CL*/{bad,good}`, sorted, plus the extra
+/// cases `fixtures/lint/CL*/<kind>-<what>` (e.g. `CL901/bad-rendered`).
 fn cases(kind: &str) -> Vec<(String, PathBuf)> {
     let root = fixtures();
     let entries = std::fs::read_dir(&root).unwrap_or_else(|e| panic!("read {root:?}: {e}"));
-    let mut out: Vec<(String, PathBuf)> = entries
-        .filter_map(Result::ok)
-        .filter_map(|e| {
-            let code = e.file_name().to_str()?.to_string();
-            let dir = e.path().join(kind);
-            (code.starts_with("CL") && dir.is_dir()).then_some((code, dir))
-        })
-        .collect();
+    let mut out: Vec<(String, PathBuf)> = Vec::new();
+    for e in entries.filter_map(Result::ok) {
+        let Some(code) = e.file_name().to_str().map(str::to_string) else {
+            continue;
+        };
+        if !code.starts_with("CL") {
+            continue;
+        }
+        let subs = std::fs::read_dir(e.path()).unwrap_or_else(|e| panic!("read {code}: {e}"));
+        for sub in subs.filter_map(Result::ok) {
+            let Some(name) = sub.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            let extra = name
+                .strip_prefix(kind)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('-'));
+            if extra && sub.path().is_dir() {
+                out.push((code.clone(), sub.path()));
+            }
+        }
+    }
     out.sort();
     out
+}
+
+/// The snapshot name of a case: `CL101_bad`, `CL901_bad-rendered`.
+fn case_name(code: &str, dir: &std::path::Path) -> String {
+    let kind = dir.file_name().and_then(|n| n.to_str()).unwrap_or("bad");
+    format!("{code}_{kind}")
 }
 
 #[test]
@@ -43,11 +63,12 @@ fn bad_fixtures_trigger_their_rule() {
         outcome.diagnostics.retain(|d| d.code == code);
         assert!(
             !outcome.diagnostics.is_empty(),
-            "{code}/bad produced no {code} finding: {:?}",
+            "{} produced no {code} finding: {:?}",
+            dir.display(),
             outcome.diagnostics
         );
         let (human, _) = render_both(&outcome);
-        insta::assert_snapshot!(format!("{code}_bad"), human);
+        insta::assert_snapshot!(case_name(&code, &dir), human);
     }
 }
 

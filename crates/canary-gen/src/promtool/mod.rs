@@ -89,6 +89,10 @@ pub struct AlertCase {
     pub firing: Option<(Vec<Series>, Vec<Labels>)>,
     /// Input series that keep it quiet.
     pub quiet: Option<Vec<Series>>,
+    /// For an expression over several selectors (the abort alert's `namespace` and
+    /// `exported_namespace` sides): each selector's series alone, when it makes the alert
+    /// fire, and the firing alerts' labels.
+    pub firing_alone: Vec<(Vec<Series>, Vec<Labels>)>,
     /// Why it could not be planned.
     pub uncovered: Option<String>,
 }
@@ -571,11 +575,13 @@ fn plan_alert(rule: &Rule) -> AlertCase {
         minutes: 0,
         firing: None,
         quiet: None,
+        firing_alone: Vec::new(),
         uncovered: None,
     };
     if let Err(why) = fill_alert(&mut case, rule) {
         case.firing = None;
         case.quiet = None;
+        case.firing_alone.clear();
         case.uncovered = Some(why);
     }
     case
@@ -633,6 +639,24 @@ fn fill_alert(case: &mut AlertCase, rule: &Rule) -> Result<(), String> {
         candidates.push(c);
     }
     candidates.push(Vec::new());
+    let with_rule_labels = |got: Vec<Labels>| -> Vec<Labels> {
+        let rule_labels = rule.labels.clone().unwrap_or_default();
+        got.into_iter()
+            .map(|mut l| {
+                l.extend(rule_labels.clone());
+                l
+            })
+            .collect()
+    };
+    if all.len() > 1 {
+        for one in &all {
+            let alone = vec![one.clone()];
+            let got = samples(&alone)?;
+            if !got.is_empty() {
+                case.firing_alone.push((alone, with_rule_labels(got)));
+            }
+        }
+    }
     for series in &candidates {
         let got = samples(series)?;
         if got.is_empty() {
@@ -641,15 +665,7 @@ fn fill_alert(case: &mut AlertCase, rule: &Rule) -> Result<(), String> {
                 case.quiet = Some(series.clone());
             }
         } else if case.firing.is_none() {
-            let rule_labels = rule.labels.clone().unwrap_or_default();
-            let alerts = got
-                .into_iter()
-                .map(|mut l| {
-                    l.extend(rule_labels.clone());
-                    l
-                })
-                .collect();
-            case.firing = Some((series.clone(), alerts));
+            case.firing = Some((series.clone(), with_rule_labels(got)));
         }
     }
     match (&case.firing, &case.quiet) {
@@ -712,34 +728,47 @@ fn describe_inputs(series: &[Series]) -> String {
 fn alert_groups(case: &AlertCase, rule: &Rule) -> Vec<(Value, String)> {
     let at = minutes_text(case.minutes);
     let annotations = rule.annotations.clone().unwrap_or_default();
-    let mut out = Vec::new();
-    if let Some((series, alerts)) = &case.firing {
+    // One test group: `name`, its inputs, the alerts expected at `at`, and its comment.
+    let group = |name: String, series: &[Series], alerts: &[Labels], says: String| {
         let exp: Vec<Value> = alerts
             .iter()
             .map(|labels| json!({"exp_labels": labels, "exp_annotations": annotations}))
             .collect();
-        out.push((
-            json!({"name": format!("{}: fires", case.alert), "interval": "1m",
+        (
+            json!({"name": name, "interval": "1m",
                    "input_series": input_series(series, case.minutes),
                    "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": exp}]}),
             format!(
-                "{}: fires: {} -> firing at {at}",
-                case.alert,
-                describe_inputs(series)
+                "{says}: {} -> {} at {at}",
+                describe_inputs(series),
+                if alerts.is_empty() {
+                    "no alert"
+                } else {
+                    "firing"
+                }
             ),
+        )
+    };
+    let mut out = Vec::new();
+    if let Some((series, alerts)) = &case.firing {
+        let fires = format!("{}: fires", case.alert);
+        out.push(group(fires.clone(), series, alerts, fires));
+    }
+    for (series, alerts) in &case.firing_alone {
+        let only = series
+            .first()
+            .map(|s| series_text(&s.labels))
+            .unwrap_or_default();
+        out.push(group(
+            format!("{}: fires on {only} alone", case.alert),
+            series,
+            alerts,
+            format!("{}: fires on one labelling alone", case.alert),
         ));
     }
     if let Some(series) = &case.quiet {
-        out.push((
-            json!({"name": format!("{}: quiet", case.alert), "interval": "1m",
-                   "input_series": input_series(series, case.minutes),
-                   "alert_rule_test": [{"alertname": case.alert, "eval_time": at, "exp_alerts": []}]}),
-            format!(
-                "{}: quiet: {} -> no alert at {at}",
-                case.alert,
-                describe_inputs(series)
-            ),
-        ));
+        let quiet = format!("{}: quiet", case.alert);
+        out.push(group(quiet.clone(), series, &[], quiet));
     }
     out
 }

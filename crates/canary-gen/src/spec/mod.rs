@@ -10,4 +10,6 @@ pub use load::{
     load_spec_then, schema,
 };
 pub use types::*;
-pub use validate::{Overrides, known_args, validate};
+pub use validate::{
+    CANARY_HASH_ARG, CANARY_HASH_EXAMPLE, CANARY_HASH_LABEL, Overrides, known_args, validate,
+};

@@ -190,9 +190,26 @@ pub struct MetricSpec {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct QuerySpec {
-    /// The query; `{{args.job}}`, `{{args.app-name}}` and `{{args.namespace}}` are filled in by Argo.
+    /// The query; `{{args.job}}`, `{{args.app-name}}`, `{{args.namespace}}` and
+    /// `{{args.canary-hash}}` are filled in by Argo.
     #[schemars(length(min = 1))]
     pub query: String,
+    /// `canary` (default): the query must select the canary's pods through
+    /// `{{args.canary-hash}}`. `app`: it measures the whole app (a synthetic probe, an
+    /// event without a pod attribute); `plan` and `render` warn.
+    #[serde(default)]
+    pub scope: QueryScope,
+}
+
+/// What a gate query measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueryScope {
+    // The canary's pods only.
+    #[default]
+    Canary,
+    // The whole app, stable and canary together.
+    App,
 }
 
 /// A metrics provider.
@@ -225,10 +242,23 @@ pub struct ProviderSettings {
 }
 
 /// Where the Rollout's namespace lands on Argo's controller metrics.
+///
+/// The controller labels `rollout_info` and the other controller series with the Rollout's
+/// `namespace` (argo-rollouts `controller/metrics/prommetrics.go`). A prometheus-operator
+/// ServiceMonitor without `honorLabels` (the argo-helm chart's
+/// `charts/argo-rollouts/templates/controller/servicemonitor.yaml` sets none, and
+/// `Endpoint.HonorLabels` defaults to false) makes the scrape add its own target label
+/// `namespace` (the controller's namespace, prometheus-operator `pkg/prometheus/promcfg.go`
+/// `generateServiceMonitorConfig`) and renames the controller's to `exported_namespace`
+/// (Prometheus `honor_labels`, docs/configuration/configuration.md). `either` (the default)
+/// matches both, so the alert fires on both setups.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 pub enum NamespaceLabel {
-    // Labels kept as scraped (nri-prometheus, honor_labels).
+    // Either labelling: `namespace` or `exported_namespace`.
     #[default]
+    #[serde(rename = "either")]
+    Either,
+    // Labels kept as scraped (nri-prometheus, honor_labels).
     #[serde(rename = "namespace")]
     Namespace,
     // Renamed by a scrape that does not honour labels.
@@ -237,11 +267,38 @@ pub enum NamespaceLabel {
 }
 
 impl NamespaceLabel {
-    /// The label name.
-    pub fn as_str(self) -> &'static str {
+    /// The label names a query must try, in order.
+    pub fn labels(self) -> &'static [&'static str] {
         match self {
-            NamespaceLabel::Namespace => "namespace",
-            NamespaceLabel::ExportedNamespace => "exported_namespace",
+            NamespaceLabel::Either => &["namespace", "exported_namespace"],
+            NamespaceLabel::Namespace => &["namespace"],
+            NamespaceLabel::ExportedNamespace => &["exported_namespace"],
+        }
+    }
+
+    /// A PromQL selector of `metric` with `matchers` and the namespace `ns` under each label,
+    /// joined with `or`. A series that carries `ns` under both labels (the controller in the
+    /// app's namespace) is the same series on both sides and `or` keeps it once.
+    pub fn promql(self, metric: &str, ns: &str, matchers: &str) -> String {
+        let parts: Vec<String> = self
+            .labels()
+            .iter()
+            .map(|l| format!("{metric}{{{l}=\"{ns}\",{matchers}}}"))
+            .collect();
+        parts.join(" or ")
+    }
+
+    /// An NRQL condition on the namespace attribute: `(namespace = 'ns' OR exported_namespace = 'ns')`.
+    pub fn nrql(self, ns: &str) -> String {
+        let parts: Vec<String> = self
+            .labels()
+            .iter()
+            .map(|l| format!("{l} = '{ns}'"))
+            .collect();
+        if parts.len() == 1 {
+            parts.concat()
+        } else {
+            format!("({})", parts.join(" OR "))
         }
     }
 }
@@ -334,12 +391,31 @@ impl Default for CiSettings {
 }
 
 /// Alert settings.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct AlertSettings {
     /// Runbook link on the alert.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runbook_url: Option<String>,
+    /// Labels of the PrometheusRule, for the Prometheus `ruleSelector`. kube-prometheus-stack
+    /// selects rules on `release: <its release name>` unless `ruleSelector` is set
+    /// (`templates/prometheus/prometheus.yaml`, `ruleSelectorNilUsesHelmValues: true`).
+    #[serde(default = "default_rule_labels")]
+    pub prometheus_rule_labels: BTreeMap<String, String>,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        AlertSettings {
+            runbook_url: None,
+            prometheus_rule_labels: default_rule_labels(),
+        }
+    }
+}
+
+/// `release: kube-prometheus-stack`, the chart's release name in its own install docs.
+fn default_rule_labels() -> BTreeMap<String, String> {
+    BTreeMap::from([("release".to_string(), "kube-prometheus-stack".to_string())])
 }
 
 /// Output layout relative to `--out-dir`.

@@ -3,7 +3,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::load::{LoadedSpec, SpecError};
-use super::types::{Provider, Routing};
+use super::types::{Provider, QueryScope, Routing};
 use canary_core::diag::Located;
 use canary_core::model::analysis::arg_placeholders;
 use canary_core::model::values::{is_dns1123_label, parse_go_duration};
@@ -44,12 +44,28 @@ impl Overrides {
     }
 }
 
-/// The analysis args a query may use, with the values the Rollout passes.
+/// The arg holding the canary ReplicaSet's pod-template hash. The Rollout passes it with
+/// `valueFrom.podTemplateHashValue: Latest` (argo-rollouts `utils/analysis/factory.go`
+/// `BuildArgumentsForRolloutAnalysisRun`: the new ReplicaSet's `rollouts-pod-template-hash`).
+pub const CANARY_HASH_ARG: &str = "canary-hash";
+
+/// A stand-in for the hash where a value is needed before run time (validation, promtool).
+pub const CANARY_HASH_EXAMPLE: &str = "6c9f8d7b5";
+
+/// The Prometheus label of the hash: the pod label `rollouts-pod-template-hash`
+/// (argo-rollouts `DefaultRolloutUniqueLabelKey`) copied by a ServiceMonitor's
+/// `podTargetLabels`, which prometheus-operator sanitises to `[a-zA-Z0-9_]`
+/// (`pkg/prometheus/promcfg.go` `sanitizeLabelName`).
+pub const CANARY_HASH_LABEL: &str = "rollouts_pod_template_hash";
+
+/// The analysis args a query may use, with the values the Rollout passes (`canary-hash`:
+/// the example; the Rollout passes it through `valueFrom`).
 pub fn known_args(spec: &super::types::CanarySpec) -> BTreeMap<&'static str, String> {
     BTreeMap::from([
         ("job", spec.provider.prometheus.job.clone()),
         ("app-name", spec.provider.newrelic.app_name.clone()),
         ("namespace", spec.app.namespace.clone()),
+        (CANARY_HASH_ARG, CANARY_HASH_EXAMPLE.to_string()),
     ])
 }
 
@@ -280,7 +296,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                 push(
                     loaded.span(&qp),
                     format!("`{{{{args.{name}}}}}` is not an arg canary-gen passes"),
-                    Some("use {{args.job}}, {{args.app-name}} or {{args.namespace}}"),
+                    Some(
+                        "use {{args.job}}, {{args.app-name}}, {{args.namespace}} or {{args.canary-hash}}",
+                    ),
                 );
             }
         }
@@ -294,6 +312,23 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                     Some("check the query with `promtool` or the Prometheus UI"),
                 ),
                 Ok(selectors) => {
+                    for s in &selectors {
+                        let canary = s.matchers.iter().any(|(l, op, v)| {
+                            l == CANARY_HASH_LABEL && *op == "=" && v == CANARY_HASH_EXAMPLE
+                        });
+                        if query.scope == QueryScope::Canary && !canary {
+                            push(
+                                loaded.span(&qp),
+                                format!(
+                                    "selector {} does not select the canary's pods, so the gate measures stable and canary together (at setWeight 10 a canary with 40% errors moves a whole-job ratio to about 4%)",
+                                    s.metric.as_deref().unwrap_or("{…}")
+                                ),
+                                Some(
+                                    "add rollouts_pod_template_hash=\"{{args.canary-hash}}\" to the selector (the ServiceMonitor needs podTargetLabels: [rollouts-pod-template-hash]), or set `scope: app` on the query to measure the whole app",
+                                ),
+                            );
+                        }
+                    }
                     for s in selectors {
                         let job = &spec.provider.prometheus.job;
                         match s.job() {
@@ -319,6 +354,15 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                 }
             },
             Provider::Newrelic => {
+                if query.scope == QueryScope::Canary
+                    && !placeholders.iter().any(|(n, _)| n == CANARY_HASH_ARG)
+                {
+                    push(
+                        loaded.span(&qp),
+                        "the NRQL does not use {{args.canary-hash}}, so the gate measures stable and canary together".into(),
+                        Some("scope it to the canary's pods: `AND host LIKE '%-{{args.canary-hash}}-%'` (the APM host is the pod name, which holds the hash), or set `scope: app` on the query"),
+                    );
+                }
                 if !nrql_aliases(&query.query).iter().any(|a| a == "value") {
                     push(loaded.span(&qp), "the NRQL does not return the key `value` that the generated condition reads".into(), Some("alias the measured value: `SELECT … AS 'value'`"));
                 }

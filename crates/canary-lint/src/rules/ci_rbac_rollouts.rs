@@ -1,10 +1,11 @@
-//! CL901: when CI drives a Rollout, a bound Role in its namespace grants the verbs the
-//! plugin needs on `argoproj.io` `rollouts`.
+//! CL901: when CI drives a Rollout, a bound Role in its namespace grants every API call the
+//! plugin commands it runs make, from the one table `canary_core::rbac::DEPLOYER_GRANTS`.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use canary_core::located::Span;
-use k8s_openapi::api::rbac::v1::Role;
+use canary_core::rbac::{PluginCommand, grants_for, is_collection_verb};
+use k8s_openapi::api::rbac::v1::{PolicyRule, Role};
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
@@ -18,26 +19,37 @@ use crate::rule::{Rule, RuleMeta};
 declare_rule! {
     /// ## What it checks
     ///
-    /// When a GitHub workflow step runs `kubectl argo rollouts <command> <name>` (status,
-    /// promote, set image, abort, ...) for a Rollout defined in the repo, some Role in that
-    /// Rollout's namespace grants `get`, `list`, `watch`, `update` and `patch` on `rollouts`
-    /// in API group `argoproj.io` (`*` counts for any of them; the verbs may be spread over
-    /// several rules of the Role), and a RoleBinding in the namespace binds that Role.
+    /// When a GitHub workflow step runs `kubectl argo rollouts <command> <name>` for a
+    /// Rollout defined in the repo, a Role in that Rollout's namespace, bound by a
+    /// RoleBinding there, authorizes every call the command makes. The calls come from the
+    /// table `canary_core::rbac::DEPLOYER_GRANTS`, the same one `canary-gen` renders its
+    /// deployer Role from:
     ///
-    /// The finding is on the Role when one grants some of the verbs (at its `verbs`, listing
-    /// the missing ones) or grants them all but is not bound; otherwise on the command in the
-    /// workflow. A RoleBinding to a ClusterRole cannot be checked from the repo (the
+    /// - `status`: `list` and `watch` on `argoproj.io` `rollouts`, `analysisruns`,
+    ///   `experiments`, `apps` `replicasets`, `deployments` and core `pods`;
+    /// - `set image`: `get` on the Rollout, then `get` and `update` on its workloadRef
+    ///   Deployment (or `update` on the Rollout when it has no workloadRef);
+    /// - `promote`, `abort`, `retry rollout`: `patch` on `rollouts/status` (promote also
+    ///   `get` and `patch` on `rollouts`).
+    ///
+    /// `*` counts for any group, resource or verb, and the calls may be spread over several
+    /// rules. A rule limited by `resourceNames` counts for `get`/`update`/`patch` only when it
+    /// names the object, and never for `list`/`watch`. Other commands (`get`, `restart`,
+    /// `pause`, `undo`, ...) are not checked.
+    ///
+    /// The finding is on the Role that authorizes the most (preferring a bound one), listing
+    /// what is missing, or on a complete Role that is not bound; otherwise on the command in
+    /// the workflow. A RoleBinding to a ClusterRole cannot be checked from the repo (the
     /// built-in `edit` and `admin` ClusterRoles aggregate Argo's rollout permissions), so its
     /// presence silences the rule. A Rollout named through a shell variable is not resolved.
     ///
     /// ## Why it matters
     ///
-    /// `status` reads and watches the Rollout, `promote`, `abort`, `retry` and `restart`
-    /// patch or update it. A deployer identity without those verbs fails with `rollouts.argoproj.io
-    /// "api" is forbidden: User "system:serviceaccount:ci:deployer" cannot patch resource
-    /// "rollouts"` in the middle of a release, typically the first time the pipeline has to
-    /// promote or abort, which is the worst moment to find out. Deployment-era RBAC grants
-    /// `apps/deployments` only.
+    /// `status` waits for its informer caches before its `--timeout` clock starts: one
+    /// forbidden list (say `experiments`) and it waits for ever, until the job's
+    /// `timeout-minutes` kills it with no message. A missing `update` on the Deployment fails
+    /// `set image`; a missing `rollouts/status` patch fails `abort` in the middle of an
+    /// incident. Deployment-era RBAC grants `apps/deployments` only.
     ///
     /// ## Example
     ///
@@ -48,31 +60,33 @@ declare_rule! {
     ///   namespace: production
     /// rules:
     ///   - apiGroups: ["argoproj.io"]
-    ///     resources: ["rollouts"]
-    ///     verbs: ["get", "list"]      # status needs watch; promote needs patch
+    ///     resources: ["rollouts", "analysisruns"]   # status also watches experiments
+    ///     verbs: ["get", "list", "watch"]
     /// ```
     ///
     /// ## Fix
     ///
-    /// Grant `get`, `list`, `watch`, `update`, `patch` on `argoproj.io` `rollouts` in the
-    /// deployer Role of the Rollout's namespace, and bind it to the CI identity.
+    /// Grant what the help lists in the deployer Role of the Rollout's namespace (the Role
+    /// `canary-gen render` writes is a complete example, with the reason of each rule), and
+    /// bind it to the CI identity.
     ///
     /// ## Source
     ///
-    /// Argo Rollouts `pkg/kubectl-argo-rollouts/cmd/` (`status` gets and watches the
-    /// Rollout, `promote`/`abort`/`retry` patch it; research notes §8) and the upstream
-    /// `manifests/role/argo-rollouts-aggregate-roles.yaml` verbs; the analogous missing-verb
-    /// failure for the controller is argoproj/argo-helm #2826.
+    /// argoproj/argo-rollouts `pkg/kubectl-argo-rollouts/viewcontroller/viewcontroller.go`
+    /// `newViewController` (namespace-wide informers, no selector) and `Start`
+    /// (`WaitForCacheSync`); `cmd/status/status.go` (the timeout starts after the sync);
+    /// `cmd/set/set_image.go` `SetImage` (GET Rollout, GET + UPDATE Deployment);
+    /// `cmd/abort/abort.go` `AbortRollout`, `cmd/retry/retry.go` `RetryRollout`,
+    /// `cmd/promote/promote.go` `PromoteRollout` (PATCH `rollouts/status`). Kubernetes RBAC
+    /// docs, "Referring to resources" (a name-limited list/watch needs a `metadata.name`
+    /// field selector, which informers do not send).
     pub struct CiRbacRollouts {
         code: "CL901",
         name: "ci-rbac-rollouts",
         category: Correctness,
-        summary: "when CI drives a Rollout, a bound Role grants get/list/watch/update/patch on argoproj.io rollouts",
+        summary: "when CI drives a Rollout, a bound Role grants every call its plugin commands make (status, set image, promote, abort, retry)",
     }
 }
-
-/// The verbs the plugin needs on rollouts across its commands.
-const REQUIRED: [&str; 5] = ["get", "list", "watch", "update", "patch"];
 
 /// Subcommands that take no Rollout name.
 const NO_ROLLOUT: [&str; 7] = [
@@ -100,41 +114,123 @@ fn rollout_word(cmd: &ArgoCommand) -> Option<&Word> {
     }
 }
 
-/// Verbs a Role grants on argoproj.io rollouts, and the pointer of the first rule's verbs.
-fn granted(role: &Role) -> (BTreeSet<String>, Option<String>) {
-    let mut verbs = BTreeSet::new();
-    let mut first = None;
-    for (i, rule) in role.rules.iter().flatten().enumerate() {
-        let group = rule
-            .api_groups
-            .iter()
-            .flatten()
-            .any(|g| g == "argoproj.io" || g == "*");
-        let resource = rule
-            .resources
-            .iter()
-            .flatten()
-            .any(|r| r == "rollouts" || r == "*");
-        if !(group && resource) {
-            continue;
-        }
-        first.get_or_insert_with(|| format!("/rules/{i}/verbs"));
-        for v in &rule.verbs {
-            if v == "*" {
-                verbs.extend(REQUIRED.iter().map(|s| s.to_string()));
-            } else {
-                verbs.insert(v.clone());
+/// The table's command for an `argo rollouts` invocation; `None` for the ones it does not
+/// cover. `workload_ref` tells the two forms of `set image` apart.
+fn plugin_command(cmd: &ArgoCommand, workload_ref: bool) -> Option<PluginCommand> {
+    match cmd.sub.as_str() {
+        "status" => Some(PluginCommand::Status),
+        "set" => match cmd.call.positionals.first().map(|w| w.text.as_str()) {
+            Some("image") if workload_ref => Some(PluginCommand::SetImage),
+            Some("image") => Some(PluginCommand::SetImageInline),
+            _ => None,
+        },
+        "promote" => Some(PluginCommand::Promote),
+        "abort" => Some(PluginCommand::Abort),
+        "retry" => Some(PluginCommand::Retry),
+        _ => None,
+    }
+}
+
+/// One API call a Role must authorize.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Need {
+    group: &'static str,
+    resource: &'static str,
+    verb: &'static str,
+    /// The object a named call targets; `None` for list/watch (namespace-wide).
+    object: Option<String>,
+    why: &'static str,
+}
+
+/// The calls `commands` make on Rollout `rollout` (workloadRef Deployment `deployment`).
+fn needs(commands: &[PluginCommand], rollout: &str, deployment: Option<&str>) -> Vec<Need> {
+    let mut out = BTreeSet::new();
+    for g in grants_for(commands) {
+        for resource in g.resources {
+            for verb in g.verbs {
+                let object = if is_collection_verb(verb) {
+                    None
+                } else if g.workload_only {
+                    deployment.map(str::to_string)
+                } else {
+                    Some(rollout.to_string())
+                };
+                out.insert(Need {
+                    group: g.api_group,
+                    resource,
+                    verb,
+                    object,
+                    why: g.why,
+                });
             }
         }
     }
-    (verbs, first)
+    out.into_iter().collect()
 }
 
-/// A Rollout that a workflow command drives. Where the command is is worked out only when a
-/// finding needs it: most driven Rollouts have their Role.
+/// Does `rule` authorize `need`? `resourceNames` limits a rule to the named objects, so it
+/// never authorizes a list/watch without a field selector.
+fn covers(rule: &PolicyRule, need: &Need) -> bool {
+    let has =
+        |xs: &Option<Vec<String>>, want: &str| xs.iter().flatten().any(|x| x == want || x == "*");
+    let verb = rule.verbs.iter().any(|v| v == need.verb || v == "*");
+    if !(verb && has(&rule.api_groups, need.group) && has(&rule.resources, need.resource)) {
+        return false;
+    }
+    match rule.resource_names.as_deref() {
+        None | Some([]) => true,
+        Some(names) => need
+            .object
+            .as_deref()
+            .is_some_and(|o| names.iter().any(|n| n == o)),
+    }
+}
+
+/// The needs no rule of `role` authorizes.
+fn missing<'n>(role: &Role, needs: &'n [Need]) -> Vec<&'n Need> {
+    needs
+        .iter()
+        .filter(|n| !role.rules.iter().flatten().any(|r| covers(r, n)))
+        .collect()
+}
+
+/// `list, watch on argoproj.io experiments; get, update on apps deployments named x`.
+fn describe(missing: &[&Need]) -> String {
+    let mut grouped: BTreeMap<(&str, &str, Option<&str>), Vec<&str>> = BTreeMap::new();
+    for n in missing {
+        grouped
+            .entry((n.group, n.resource, n.object.as_deref()))
+            .or_default()
+            .push(n.verb);
+    }
+    grouped
+        .into_iter()
+        .map(|((group, resource, object), verbs)| {
+            let group = if group.is_empty() { "core" } else { group };
+            let scope =
+                object.map_or_else(|| " (namespace-wide)".to_string(), |o| format!(" `{o}`"));
+            format!("{} on {group} {resource}{scope}", verbs.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The distinct reasons of `missing`, for the help.
+fn reasons(missing: &[&Need]) -> String {
+    let mut seen = Vec::new();
+    for n in missing {
+        if !seen.contains(&n.why) {
+            seen.push(n.why);
+        }
+    }
+    seen.join("; ")
+}
+
+/// A workflow command that drives a Rollout. Where it is is worked out only when a finding
+/// needs it: most driven Rollouts have their Role.
 struct Driven<'a> {
-    rollout: usize,
     command: CiCommand<'a>,
+    plugin: PluginCommand,
     start: usize,
     end: usize,
     word_end: usize,
@@ -152,6 +248,14 @@ impl Driven<'_> {
     fn text(&self) -> &str {
         self.command.source(self.start, self.word_end)
     }
+
+    fn related(&self, cx: &Context<'_>) -> Related {
+        Related {
+            file: self.file(cx),
+            span: self.span(cx),
+            message: format!("CI runs `{}` here", self.text()),
+        }
+    }
 }
 
 impl Rule for CiRbacRollouts {
@@ -161,15 +265,21 @@ impl Rule for CiRbacRollouts {
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
         let rollouts: Vec<&Document> = cx.repo.of_kind(Kind::Rollout).collect();
-        // Positions in `rollouts` by name, in order; and which are already driven.
         let mut by_name: HashMap<&str, Vec<usize>> = HashMap::new();
         for (i, ro) in rollouts.iter().enumerate() {
             if let Some(name) = ro.name.as_deref() {
                 by_name.entry(name).or_default().push(i);
             }
         }
-        let mut is_driven = vec![false; rollouts.len()];
-        let mut driven: Vec<Driven> = Vec::new();
+        let deployment = |i: usize| {
+            rollouts
+                .get(i)
+                .and_then(|d| d.as_rollout())
+                .and_then(|r| r.spec.workload_ref.as_ref())
+                .map(|w| w.name.clone())
+        };
+        // The commands driving each Rollout, first of each kind only, in workflow order.
+        let mut driven: Vec<Vec<Driven>> = (0..rollouts.len()).map(|_| Vec::new()).collect();
         for_each_job(cx, |_, _, commands| {
             for command in commands {
                 let Some(argo) = command.argo else {
@@ -186,13 +296,21 @@ impl Rule for CiRbacRollouts {
                     let Some(ro) = rollouts.get(i) else {
                         continue;
                     };
-                    if !namespaces_match(ns, ro.namespace.as_deref()) || is_driven[i] {
+                    if !namespaces_match(ns, ro.namespace.as_deref()) {
                         continue;
                     }
-                    is_driven[i] = true;
-                    driven.push(Driven {
-                        rollout: i,
+                    let Some(plugin) = plugin_command(argo, deployment(i).is_some()) else {
+                        continue;
+                    };
+                    let Some(list) = driven.get_mut(i) else {
+                        continue;
+                    };
+                    if list.iter().any(|d| d.plugin == plugin) {
+                        continue;
+                    }
+                    list.push(Driven {
                         command: command.clone(),
+                        plugin,
                         start: argo.call.start,
                         end: argo.call.end,
                         word_end: word.end,
@@ -200,24 +318,21 @@ impl Rule for CiRbacRollouts {
                 }
             }
         });
-        if driven.is_empty() {
+        if driven.iter().all(Vec::is_empty) {
             return;
         }
-        // What each Role grants on rollouts (Roles that grant nothing there are left out),
-        // and the RoleBindings, both by namespace: one lookup per driven Rollout instead of a
-        // pass over every Role and RoleBinding of the repo.
-        let grants: ByNamespace<'_, (&Document, BTreeSet<String>, String)> =
-            ByNamespace::new(cx.repo.of_kind(Kind::Role).filter_map(|doc| {
-                let (verbs, pointer) = granted(as_role(doc)?);
-                Some((doc.namespace.as_deref(), (doc, verbs, pointer?)))
-            }));
+        let roles: ByNamespace<'_, (&Document, &Role)> = ByNamespace::new(
+            cx.repo
+                .of_kind(Kind::Role)
+                .filter_map(|doc| Some((doc.namespace.as_deref(), (doc, as_role(doc)?)))),
+        );
         let all_bindings = ByNamespace::new(
             cx.repo
                 .of_kind(Kind::RoleBinding)
                 .filter_map(|doc| Some((doc.namespace.as_deref(), as_role_binding(doc)?))),
         );
-        for d in driven {
-            let Some(ro) = rollouts.get(d.rollout) else {
+        for (i, commands) in driven.iter().enumerate() {
+            let (Some(ro), Some(first)) = (rollouts.get(i), commands.first()) else {
                 continue;
             };
             let ns = ro.namespace.as_deref();
@@ -228,11 +343,6 @@ impl Rule for CiRbacRollouts {
                 )
             };
             let ro_name = name_of(ro);
-            let command_related = || Related {
-                file: d.file(cx),
-                span: d.span(cx),
-                message: format!("CI runs `{}` here", d.text()),
-            };
             let bindings = all_bindings.matching(ns);
             if bindings.iter().any(|b| b.role_ref.kind == "ClusterRole") {
                 continue;
@@ -242,17 +352,34 @@ impl Rule for CiRbacRollouts {
                     .iter()
                     .any(|b| b.role_ref.kind == "Role" && b.role_ref.name == name)
             };
-            // (doc, granted verbs, verbs pointer, bound)
-            let mut candidates = Vec::new();
-            for (role_doc, verbs, pointer) in grants.matching(ns) {
-                let bound = role_doc.name.as_deref().is_some_and(is_bound);
-                candidates.push((*role_doc, verbs, pointer.as_str(), bound));
-            }
-            let complete = |v: &BTreeSet<String>| REQUIRED.iter().all(|r| v.contains(*r));
-            if candidates.iter().any(|(_, v, _, b)| *b && complete(v)) {
+            let plugins: Vec<PluginCommand> = commands.iter().map(|d| d.plugin).collect();
+            let needs = needs(&plugins, ro_name, deployment(i).as_deref());
+            // (doc, what it lacks, bound), for the Roles that authorize something.
+            let candidates: Vec<(&Document, Vec<&Need>, bool)> = roles
+                .matching(ns)
+                .iter()
+                .map(|(doc, role)| {
+                    let bound = doc.name.as_deref().is_some_and(is_bound);
+                    (*doc, missing(role, &needs), bound)
+                })
+                .filter(|(_, lacks, _)| lacks.len() < needs.len())
+                .collect();
+            if candidates.iter().any(|(_, l, b)| *b && l.is_empty()) {
                 continue;
             }
-            if let Some((role_doc, _, _, _)) = candidates.iter().find(|(_, v, _, _)| complete(v)) {
+            // The first command that needs what is missing (for the note).
+            let culprit = |lacks: &[&Need]| {
+                commands
+                    .iter()
+                    .find(|d| {
+                        let own = grants_for(std::slice::from_ref(&d.plugin))
+                            .map(|g| g.why)
+                            .collect::<Vec<_>>();
+                        lacks.iter().any(|n| own.contains(&n.why))
+                    })
+                    .unwrap_or(first)
+            };
+            if let Some((role_doc, _, _)) = candidates.iter().find(|(_, l, _)| l.is_empty()) {
                 out.push(
                     cx.at_value(
                         &Self::META,
@@ -261,7 +388,7 @@ impl Rule for CiRbacRollouts {
                         format!(
                             "Role `{}` grants what `{}` needs on Rollout `{ro_name}`, but no RoleBinding in {} binds it",
                             name_of(role_doc),
-                            d.text(),
+                            first.text(),
                             where_()
                         ),
                     )
@@ -269,54 +396,52 @@ impl Rule for CiRbacRollouts {
                         "add a RoleBinding with `roleRef: {{kind: Role, name: {}}}` for the CI identity",
                         name_of(role_doc)
                     ))
-                    .with_related(command_related()),
+                    .with_related(first.related(cx)),
                 );
                 continue;
             }
-            // The Role that grants the most, preferring a bound one.
-            let best = candidates.iter().max_by_key(|(_, v, _, b)| {
-                (REQUIRED.iter().filter(|r| v.contains(**r)).count(), *b)
-            });
-            if let Some((role_doc, verbs, pointer, _)) = best {
-                let missing: Vec<&str> = REQUIRED
-                    .iter()
-                    .copied()
-                    .filter(|r| !verbs.contains(*r))
-                    .collect();
+            let best = candidates
+                .iter()
+                .max_by_key(|(_, l, b)| (needs.len() - l.len(), *b));
+            if let Some((role_doc, lacks, _)) = best {
+                let d = culprit(lacks);
                 out.push(
                     cx.at_value(
                         &Self::META,
                         role_doc,
-                        pointer,
+                        "/metadata/name",
                         format!(
-                            "Role `{}` lacks {} on argoproj.io rollouts, which `{}` in CI needs for Rollout `{ro_name}`",
+                            "Role `{}` lacks {}, which `{}` in CI needs for Rollout `{ro_name}`",
                             name_of(role_doc),
-                            missing.join(", "),
+                            describe(lacks),
                             d.text()
                         ),
                     )
                     .with_help(format!(
-                        "add {} to the verbs (the plugin gets and watches for `status`, and patches or updates for `promote`, `abort` and `retry`)",
-                        missing.join(", ")
+                        "grant them (list/watch without resourceNames); why: {}",
+                        reasons(lacks)
                     ))
-                    .with_related(command_related()),
+                    .with_related(d.related(cx)),
                 );
                 continue;
             }
+            let all: Vec<&Need> = needs.iter().collect();
             out.push(
                 Diagnostic::new(
                     &Self::META,
-                    d.file(cx),
-                    d.span(cx),
+                    first.file(cx),
+                    first.span(cx),
                     format!(
-                        "CI runs `{}`, but no Role in {} grants get, list, watch, update, patch on argoproj.io rollouts",
-                        d.text(),
-                        where_()
+                        "CI runs `{}`, but no Role in {} grants what it needs: {}",
+                        first.text(),
+                        where_(),
+                        describe(&all)
                     ),
                 )
                 .with_help(format!(
-                    "add a Role in {} with `apiGroups: [argoproj.io]`, `resources: [rollouts]`, `verbs: [get, list, watch, update, patch]`, and a RoleBinding for the CI identity",
-                    where_()
+                    "add a Role in {} with those rules, and a RoleBinding for the CI identity: {}",
+                    where_(),
+                    reasons(&all)
                 ))
                 .with_related(cx.related(
                     ro,
@@ -332,39 +457,71 @@ impl Rule for CiRbacRollouts {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use k8s_openapi::api::rbac::v1::PolicyRule;
 
-    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str]) -> PolicyRule {
+    fn rule(groups: &[&str], resources: &[&str], verbs: &[&str], names: &[&str]) -> PolicyRule {
         let own = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         PolicyRule {
             api_groups: Some(own(groups)),
             resources: Some(own(resources)),
             verbs: own(verbs),
+            resource_names: (!names.is_empty()).then(|| own(names)),
+            ..Default::default()
+        }
+    }
+
+    fn role(rules: Vec<PolicyRule>) -> Role {
+        Role {
+            rules: Some(rules),
             ..Default::default()
         }
     }
 
     #[test]
-    fn verbs_are_unioned_across_rules_and_wildcards_count() {
-        let role = Role {
-            rules: Some(vec![
-                rule(&["apps"], &["deployments"], &["*"]),
-                rule(&["argoproj.io"], &["rollouts"], &["get", "list"]),
-                rule(&["*"], &["rollouts"], &["watch"]),
-                rule(&["argoproj.io"], &["rollouts/status"], &["patch"]),
-            ]),
-            ..Default::default()
-        };
-        let (verbs, pointer) = granted(&role);
+    fn a_name_limited_rule_does_not_count_for_list_or_watch() {
+        let needs = needs(&[PluginCommand::Status], "api", Some("api"));
+        let limited = role(vec![rule(&["*"], &["*"], &["list", "watch"], &["api"])]);
+        assert_eq!(missing(&limited, &needs).len(), needs.len());
+        let wide = role(vec![rule(&["*"], &["*"], &["list", "watch"], &[])]);
+        assert!(missing(&wide, &needs).is_empty());
+    }
+
+    #[test]
+    fn set_image_accepts_a_rule_naming_the_deployment_only() {
+        let needs = needs(&[PluginCommand::SetImage], "api", Some("api-deploy"));
+        let base = rule(&["argoproj.io"], &["rollouts"], &["get"], &[]);
+        let named = role(vec![
+            base.clone(),
+            rule(
+                &["apps"],
+                &["deployments"],
+                &["get", "update"],
+                &["api-deploy"],
+            ),
+        ]);
+        assert!(missing(&named, &needs).is_empty());
+        let other = role(vec![
+            base,
+            rule(&["apps"], &["deployments"], &["get", "update"], &["other"]),
+        ]);
+        let lacks = missing(&other, &needs);
         assert_eq!(
-            verbs.into_iter().collect::<Vec<_>>(),
-            ["get", "list", "watch"]
+            describe(&lacks),
+            "get, update on apps deployments `api-deploy`"
         );
-        assert_eq!(pointer.as_deref(), Some("/rules/1/verbs"));
-        let all = Role {
-            rules: Some(vec![rule(&["argoproj.io"], &["*"], &["*"])]),
-            ..Default::default()
-        };
-        assert!(REQUIRED.iter().all(|r| granted(&all).0.contains(*r)));
+    }
+
+    #[test]
+    fn verbs_are_unioned_across_rules() {
+        let needs = needs(&[PluginCommand::Abort], "api", None);
+        let r = role(vec![
+            rule(&["argoproj.io"], &["rollouts"], &["get", "patch"], &[]),
+            rule(&["argoproj.io"], &["rollouts/status"], &["*"], &[]),
+        ]);
+        assert!(missing(&r, &needs).is_empty());
+        let without = role(vec![rule(&["argoproj.io"], &["rollouts"], &["*"], &[])]);
+        assert_eq!(
+            describe(&missing(&without, &needs)),
+            "patch on argoproj.io rollouts/status `api`"
+        );
     }
 }

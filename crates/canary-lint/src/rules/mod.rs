@@ -40,6 +40,7 @@ pub mod pause_duration;
 pub mod prometheus_many_series;
 pub mod prometheus_nan_guard;
 pub mod prometheus_result_shape;
+pub mod promql_canary_scoped;
 pub mod promql_job_defined;
 pub mod promql_parses;
 pub mod quoted_max_surge;
@@ -99,6 +100,7 @@ pub use pause_duration::PauseDuration;
 pub use prometheus_many_series::PrometheusManySeries;
 pub use prometheus_nan_guard::PrometheusNanGuard;
 pub use prometheus_result_shape::PrometheusResultShape;
+pub use promql_canary_scoped::PromqlCanaryScoped;
 pub use promql_job_defined::PromqlJobDefined;
 pub use promql_parses::PromqlParses;
 pub use quoted_max_surge::QuotedMaxSurge;
@@ -161,6 +163,7 @@ pub static ALL: &[&dyn Rule] = &[
     &PrometheusNanGuard,
     &PrometheusResultShape,
     &PrometheusManySeries,
+    &PromqlCanaryScoped,
     &NrAlertEnums,
     &NrAlertTerms,
     &NrAlertThresholdDuration,
