@@ -35,6 +35,8 @@ pub struct Memo<'r> {
     pub(crate) workflows: OnceLock<Vec<WorkflowJobs<'r>>>,
     /// Which Rollouts use which templates (CL601 and CL602 both need it).
     pub(crate) template_uses: OnceLock<template_use::UseIndex<'r>>,
+    /// Every Prometheus gate with what its query can return (CL603, CL604 and CL605).
+    pub(crate) prom_gates: OnceLock<Vec<promql::PromGate<'r>>>,
 }
 
 /// One workflow document's jobs, and for each job the split scripts of its `run` steps

@@ -76,8 +76,15 @@ pub struct PromGate<'r> {
 }
 
 /// Every Prometheus metric whose resolved query parses, with its shape; a query that does not
-/// parse is CL601's finding and is left out here.
-pub fn prom_gates<'r>(cx: &Facts<'r>) -> Vec<PromGate<'r>> {
+/// parse is CL601's finding and is left out here. Worked out once per run: several rules read
+/// it, and a rule that asks while another computes it waits for that result. The computation
+/// does not use rayon: a thread waiting inside a parallel loop may pick up another rule, which
+/// could then wait on this same cell (see `workflow_jobs`).
+pub fn prom_gates<'r>(cx: &Facts<'r>) -> &'r [PromGate<'r>] {
+    cx.memo.prom_gates.get_or_init(|| compute_prom_gates(cx))
+}
+
+fn compute_prom_gates<'r>(cx: &Facts<'r>) -> Vec<PromGate<'r>> {
     let index = UseIndex::shared(cx);
     let mut out = Vec::new();
     for (doc, template) in all_templates(cx.repo) {
