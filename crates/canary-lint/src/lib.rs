@@ -1,5 +1,8 @@
 //! canary-lint: checks a repo's Argo Rollouts canary setup for the mistakes the controller,
-//! the analysis engine, New Relic and CI only reveal at run time.
+//! the analysis engine, New Relic and CI only reveal at run time. It owns the repo loader,
+//! the rules (one file each), the engine that runs them, the report formats and its command
+//! line, and reads everything it knows about Argo Rollouts from `canary-core`. It must not
+//! depend on `canary-gen`: the linter judges what the generator writes, independently.
 //!
 //! ```no_run
 //! use canary_lint::{lint, settings::Settings};
