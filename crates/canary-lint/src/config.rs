@@ -1,6 +1,7 @@
 //! `.canary-lint.toml` (at the root, or `--config FILE`): rule severities and disables,
 //! include/exclude globs, the readiness allowance, the New Relic namespace attribute, extra
-//! Prometheus jobs, CRD schemas and per-file suppressions (JSON files have no comments).
+//! Prometheus jobs, CRD schemas, objects defined outside the repo, and per-file suppressions
+//! (JSON files have no comments).
 //!
 //! ```toml
 //! readiness-allowance = "90s"
@@ -9,10 +10,15 @@
 //! include = ["k8s/**", "api/.github/workflows/**", "newrelic/**"]
 //! exclude = ["charts/**"]
 //! crd-dir = "crds"
+//! strict-references = false
 //!
 //! [rules]
 //! CL1001 = "off"
 //! quoted-max-surge = "error"
+//!
+//! [external]
+//! ClusterAnalysisTemplate = ["platform-*"]
+//! Service = ["payments/shared-gateway"]
 //!
 //! [[per-file]]
 //! path = "newrelic/alerts/legacy.json"
@@ -74,6 +80,10 @@ struct ConfigRaw {
     rules: BTreeMap<Spanned<String>, Spanned<RuleLevel>>,
     #[serde(default)]
     per_file: Vec<PerFileRaw>,
+    #[serde(default)]
+    strict_references: bool,
+    #[serde(default)]
+    external: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
 }
 
 /// Command-line values that win over the config file.
@@ -113,6 +123,10 @@ pub struct Config {
     pub rules: BTreeMap<&'static str, RuleLevel>,
     /// Per-file suppressions.
     pub per_file: Vec<PerFileAllow>,
+    /// Every missing reference target is an error.
+    pub strict_references: bool,
+    /// `[external]`: `(kind, pattern)` of objects defined outside the repo.
+    pub external: Vec<(String, String)>,
 }
 
 /// Why the config could not be used; rendered with its location.
@@ -214,14 +228,36 @@ impl Config {
             fail(vec![Located {
                 span,
                 message: e.message().to_string(),
-                help: Some("keys: readiness-allowance, newrelic-namespace-attribute, prometheus-jobs, include, exclude, crd-dir, [rules], [[per-file]]".into()),
+                help: Some("keys: readiness-allowance, newrelic-namespace-attribute, prometheus-jobs, include, exclude, crd-dir, strict-references, [rules], [[per-file]], [external]".into()),
             }])
         })?;
         let mut problems = Vec::new();
         let mut config = Config {
             prometheus_jobs: raw.prometheus_jobs,
+            strict_references: raw.strict_references,
             ..Config::default()
         };
+        for (kind, patterns) in &raw.external {
+            for pattern in patterns {
+                match crate::settings::External::new(kind.get_ref(), pattern.get_ref()) {
+                    Ok(_) => config
+                        .external
+                        .push((kind.get_ref().clone(), pattern.get_ref().clone())),
+                    Err(message) => {
+                        let span = if message.contains("not a kind") {
+                            kind.span()
+                        } else {
+                            pattern.span()
+                        };
+                        problems.push(Located {
+                            span: span_of(text, span),
+                            message,
+                            help: Some("[external] maps a kind to `name` or `namespace/name` patterns, e.g. Service = [\"payments/api-*\"]".into()),
+                        });
+                    }
+                }
+            }
+        }
         if let Some(v) = raw.readiness_allowance {
             let secs = match v.get_ref() {
                 toml::Value::Integer(i) if *i >= 0 => Some(*i as u64),
@@ -338,6 +374,12 @@ impl Config {
                 .or(self.readiness_allowance_secs)
                 .unwrap_or(defaults.readiness_allowance_secs),
             prometheus_jobs: self.prometheus_jobs.clone(),
+            strict_references: self.strict_references,
+            external: self
+                .external
+                .iter()
+                .filter_map(|(kind, pattern)| crate::settings::External::new(kind, pattern).ok())
+                .collect(),
             newrelic_namespace_attribute: self
                 .newrelic_namespace_attribute
                 .clone()

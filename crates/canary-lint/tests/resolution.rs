@@ -60,3 +60,124 @@ fn each_rollout_is_checked_against_its_own_apps_services() {
     let (human, _) = render_both(&whole);
     insta::assert_snapshot!("two_sibling_apps", human);
 }
+
+/// `(code, severity, line)` of every finding in `file`.
+fn in_file(outcome: &canary_lint::Outcome, file: &str) -> Vec<(String, String, u32)> {
+    outcome
+        .diagnostics
+        .iter()
+        .filter(|d| d.file == file)
+        .map(|d| {
+            (
+                d.code.to_string(),
+                d.severity.as_str().to_string(),
+                d.span.start.line,
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_kustomization_that_builds_a_file_is_searched_before_its_directory() {
+    // good: base/legacy/services.yaml is nearer by directory, but only overlays/prod's
+    // kustomization builds the base together with its Services. Judging the leftover copy
+    // would report its selector (CL202) and target port (CL203).
+    let good = lint_ok(&fixtures().join("CL010/good"));
+    let codes: Vec<&str> = good.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["CL406"], "{:?}", good.diagnostics);
+    // bad: two overlays build the base, each with its own copy: ambiguous, and no copy judged.
+    let bad = lint_ok(&fixtures().join("CL010/bad"));
+    assert_eq!(
+        in_file(&bad, "base/rollout.yaml"),
+        [
+            ("CL010".to_string(), "warning".to_string(), 17),
+            ("CL010".to_string(), "warning".to_string(), 18),
+            ("CL406".to_string(), "warning".to_string(), 19),
+        ]
+    );
+    assert!(
+        bad.diagnostics
+            .iter()
+            .all(|d| d.file == "base/rollout.yaml")
+    );
+}
+
+fn lint_with(root: &std::path::Path, toml: &str) -> canary_lint::Outcome {
+    use canary_lint::config::{Config, Overrides};
+    let config = Config::parse(".canary-lint.toml", toml)
+        .unwrap_or_else(|e| panic!("config: {}", e.render(false)));
+    let settings = config
+        .settings(root, &Overrides::default())
+        .unwrap_or_else(|e| panic!("settings: {e}"));
+    canary_lint::lint_with_config(root, &settings, &config).unwrap_or_else(|e| panic!("lint: {e}"))
+}
+
+#[test]
+fn a_target_outside_the_repo_is_a_warning_and_a_typo_an_error() {
+    let root = fixtures().join("external");
+    let plain = lint_ok(&root);
+    let typo = ("CL501".to_string(), "error".to_string(), 25);
+    assert_eq!(
+        in_file(&plain, "rollout.yaml"),
+        [
+            ("CL201".to_string(), "warning".to_string(), 19),
+            typo.clone(),
+            ("CL501".to_string(), "warning".to_string(), 26),
+        ]
+    );
+    let did_you_mean = plain
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "CL501" && d.span.start.line == 25)
+        .and_then(|d| d.help.clone());
+    assert_eq!(
+        did_you_mean.as_deref(),
+        Some("did you mean `success-rate`?")
+    );
+    let (human, _) = render_both(&plain);
+    insta::assert_snapshot!("external_references", human);
+
+    // Declared in [external]: silent. The typo still fails the commit.
+    let declared = lint_with(
+        &root,
+        "[external]\nClusterAnalysisTemplate = [\"platform-*\"]\nService = [\"payments/shared-*\"]\n",
+    );
+    assert_eq!(
+        in_file(&declared, "rollout.yaml"),
+        std::slice::from_ref(&typo)
+    );
+    // A pattern for another namespace does not declare it.
+    let elsewhere = lint_with(
+        &root,
+        "[external]\nService = [\"billing/shared-gateway\"]\n",
+    );
+    assert!(
+        in_file(&elsewhere, "rollout.yaml")
+            .iter()
+            .any(|(c, s, _)| c == "CL201" && s == "warning")
+    );
+    // strict-references: every missing target is an error.
+    let strict = lint_with(&root, "strict-references = true\n");
+    assert_eq!(
+        in_file(&strict, "rollout.yaml"),
+        [
+            ("CL201".to_string(), "error".to_string(), 19),
+            typo,
+            ("CL501".to_string(), "error".to_string(), 26),
+        ]
+    );
+}
+
+#[test]
+fn bad_external_entries_are_config_errors_at_their_line() {
+    let e = canary_lint::config::Config::parse(
+        "c.toml",
+        "[external]\nSecret = [\"x\"]\nClusterAnalysisTemplate = [\"ns/x\"]\n",
+    )
+    .unwrap_err();
+    let rendered = e.render(false);
+    assert!(rendered.contains("c.toml:2:1"), "{rendered}");
+    assert!(rendered.contains("`Secret` is not a kind"), "{rendered}");
+    assert!(rendered.contains("c.toml:3:28"), "{rendered}");
+    assert!(rendered.contains("has no namespace"), "{rendered}");
+}

@@ -112,12 +112,14 @@ pub fn analysis_uses(repo: &Repo) -> Vec<AnalysisUse<'_>> {
 }
 
 /// What a template reference resolves to.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Lookup<'a> {
     /// A valid template.
     Found(&'a Document, &'a AnalysisTemplate),
     /// A document of that kind and name exists but does not fit the schema (CL003 reports it).
     Invalid(&'a Document),
+    /// Several equally near templates of that name (CL010 reports it); none is judged.
+    Ambiguous(Vec<&'a Document>),
     /// Nothing of that kind and name in a matching namespace.
     Missing,
 }
@@ -131,28 +133,22 @@ pub fn referenced_kind(reference: &AnalysisTemplateRef) -> Kind {
     }
 }
 
-/// Resolves one reference made from an object in `namespace`.
-pub fn lookup<'a>(
-    repo: &'a Repo,
-    namespace: Option<&str>,
-    reference: &AnalysisTemplateRef,
-) -> Lookup<'a> {
+/// Resolves one reference made from the object `from` (in its namespace; any namespace for a
+/// ClusterAnalysisTemplate), to the nearest template (see [`Repo::resolve`]).
+pub fn lookup<'a>(repo: &'a Repo, from: &Document, reference: &AnalysisTemplateRef) -> Lookup<'a> {
     let kind = referenced_kind(reference);
-    let candidates = match kind {
-        Kind::ClusterAnalysisTemplate => {
-            repo.find_any_namespace(Kind::ClusterAnalysisTemplate, &reference.template_name)
-        }
-        _ => repo.find(Kind::AnalysisTemplate, namespace, &reference.template_name),
+    let namespace = match kind {
+        Kind::ClusterAnalysisTemplate => None,
+        _ => from.namespace.as_deref(),
     };
-    if let Some((doc, t)) = candidates
-        .iter()
-        .find_map(|d| as_template(d).map(|t| (*d, t)))
-    {
-        return Lookup::Found(doc, t);
-    }
-    match candidates.first() {
-        Some(doc) => Lookup::Invalid(doc),
-        None => Lookup::Missing,
+    let candidates = repo.resolve(from, kind, namespace, &reference.template_name);
+    match candidates.as_slice() {
+        [] => Lookup::Missing,
+        [doc] => match as_template(doc) {
+            Some(t) => Lookup::Found(doc, t),
+            None => Lookup::Invalid(doc),
+        },
+        _ => Lookup::Ambiguous(candidates),
     }
 }
 
@@ -232,7 +228,6 @@ impl<'a> Resolved<'a> {
 
 /// Resolves every template an analysis use references, following nested templates.
 pub fn resolve<'a>(repo: &'a Repo, usage: &AnalysisUse<'a>) -> Resolved<'a> {
-    let namespace = usage.doc.namespace.as_deref();
     let mut out = Resolved {
         templates: Vec::new(),
         complete: true,
@@ -241,7 +236,7 @@ pub fn resolve<'a>(repo: &'a Repo, usage: &AnalysisUse<'a>) -> Resolved<'a> {
     for (ref_index, reference) in usage.analysis.templates.iter().enumerate() {
         let mut queue = vec![reference.clone()];
         while let Some(reference) = queue.pop() {
-            match lookup(repo, namespace, &reference) {
+            match lookup(repo, usage.doc, &reference) {
                 Lookup::Found(doc, template) => {
                     if !seen.insert((doc.file, doc.index)) {
                         continue;
@@ -255,7 +250,9 @@ pub fn resolve<'a>(repo: &'a Repo, usage: &AnalysisUse<'a>) -> Resolved<'a> {
                     nested.reverse();
                     queue.extend(nested.into_iter().map(|(_, r)| r));
                 }
-                Lookup::Invalid(_) | Lookup::Missing => out.complete = false,
+                Lookup::Invalid(_) | Lookup::Ambiguous(_) | Lookup::Missing => {
+                    out.complete = false;
+                }
             }
         }
     }

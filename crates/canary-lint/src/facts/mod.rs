@@ -9,6 +9,7 @@ pub mod locate;
 pub mod newrelic;
 pub mod prom_jobs;
 pub mod promql;
+pub mod reference;
 pub mod template_use;
 pub mod workflow;
 pub mod workload;

@@ -37,23 +37,17 @@ pub fn all_templates(repo: &Repo) -> Vec<(&Document, &AnalysisTemplate)> {
     out
 }
 
-/// The template a Rollout in `namespace` reaches through `reference`.
+/// The template the object `from` reaches through `reference`, when it resolves to one valid
+/// template (see [`super::analysis::lookup`]).
 pub fn resolve_ref<'r>(
     repo: &'r Repo,
-    namespace: Option<&str>,
+    from: &Document,
     reference: &AnalysisTemplateRef,
 ) -> Option<&'r AnalysisTemplate> {
-    if reference.cluster_scope == Some(true) {
-        repo.find(
-            Kind::ClusterAnalysisTemplate,
-            None,
-            &reference.template_name,
-        )
-    } else {
-        repo.find(Kind::AnalysisTemplate, namespace, &reference.template_name)
+    match super::analysis::lookup(repo, from, reference) {
+        super::analysis::Lookup::Found(_, t) => Some(t),
+        _ => None,
     }
-    .into_iter()
-    .find_map(template_of)
 }
 
 /// An arg a Rollout passes to a template: name, literal value, and where it is written.
@@ -108,6 +102,7 @@ fn names_template(
 /// per run (see [`UseIndex::shared`]) so a repo of N templates and M Rollouts costs N + M,
 /// not N × M.
 pub struct UseIndex<'r> {
+    repo: &'r Repo,
     by_name: std::collections::HashMap<&'r str, Vec<IndexedUse<'r>>>,
 }
 
@@ -182,7 +177,22 @@ impl<'r> UseIndex<'r> {
                 }
             }
         }
-        UseIndex { by_name }
+        UseIndex { repo, by_name }
+    }
+
+    /// Does the reference resolve to `template` itself, not to a nearer copy of the name (or to
+    /// several equally near ones)?
+    fn resolves_to(&self, c: &IndexedUse<'r>, template: &Document) -> bool {
+        let candidates = self.repo.resolve(
+            c.template_use.doc,
+            template.kind,
+            match template.kind {
+                Kind::ClusterAnalysisTemplate => None,
+                _ => c.template_use.doc.namespace.as_deref(),
+            },
+            &c.reference.template_name,
+        );
+        matches!(candidates.as_slice(), [one] if one.file == template.file && one.index == template.index)
     }
 
     /// Every place a Rollout uses the template document `template`, in file order; a block
@@ -200,6 +210,7 @@ impl<'r> UseIndex<'r> {
                     c.template_use.doc.namespace.as_deref(),
                     template,
                 )
+                && self.resolves_to(c, template)
             {
                 last_block = c.block;
                 out.push(c.template_use.clone());
@@ -213,8 +224,7 @@ impl<'r> UseIndex<'r> {
 /// readiness allowance per setWeight.
 pub fn ladder_budget(cx: &Facts<'_>, doc: &Document, rollout: &Rollout) -> LadderBudget {
     let repo = cx.repo;
-    let namespace = doc.namespace.as_deref();
-    let lookup = move |r: &AnalysisTemplateRef| resolve_ref(repo, namespace, r);
+    let lookup = move |r: &AnalysisTemplateRef| resolve_ref(repo, doc, r);
     Ladder::new(rollout, &lookup, cx.settings.readiness_allowance_secs).budget()
 }
 

@@ -61,33 +61,47 @@ pub fn as_role_binding(doc: &Document) -> Option<&RoleBinding> {
     }
 }
 
-/// The nearest valid Service named `name` in the namespace of `from`, the document that
-/// references it (see [`Repo::find_near`]).
+/// The one nearest document of `kind` named `name` that `from` references (see
+/// [`Repo::resolve`]); `None` when there is none, or several equally near ones (CL010 reports
+/// those: no rule judges a copy the repo cannot choose).
+pub fn resolve_one<'a>(
+    repo: &'a Repo,
+    from: &Document,
+    kind: Kind,
+    namespace: Option<&str>,
+    name: &str,
+) -> Option<&'a Document> {
+    match repo.resolve(from, kind, namespace, name).as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
+}
+
+/// The Service named `name` that `from` references, in its namespace, when it resolves to one
+/// valid Service (see [`resolve_one`]).
 pub fn find_service<'a>(
     repo: &'a Repo,
     from: &Document,
     name: &str,
 ) -> Option<(&'a Document, &'a Service)> {
-    repo.find_near(from, Kind::Service, from.namespace.as_deref(), name)
-        .into_iter()
-        .find_map(|d| as_service(d).map(|s| (d, s)))
+    let d = resolve_one(repo, from, Kind::Service, from.namespace.as_deref(), name)?;
+    as_service(d).map(|s| (d, s))
 }
 
-/// The nearest valid Ingress named `name` in the namespace of `from`, the document that
-/// references it (see [`Repo::find_near`]).
+/// The Ingress named `name` that `from` references, in its namespace, when it resolves to one
+/// valid Ingress (see [`resolve_one`]).
 pub fn find_ingress<'a>(
     repo: &'a Repo,
     from: &Document,
     name: &str,
 ) -> Option<(&'a Document, &'a Ingress)> {
-    repo.find_near(from, Kind::Ingress, from.namespace.as_deref(), name)
-        .into_iter()
-        .find_map(|d| as_ingress(d).map(|i| (d, i)))
+    let d = resolve_one(repo, from, Kind::Ingress, from.namespace.as_deref(), name)?;
+    as_ingress(d).map(|i| (d, i))
 }
 
 /// The Deployment a Rollout's `workloadRef` names (kind `Deployment` or no kind), in the
 /// Rollout's namespace. `None` when there is no workloadRef, it names another kind, or the
-/// Deployment is not in the repo (CL101 reports that).
+/// Deployment is not in the repo (CL101 reports that) or not one (CL010).
 pub fn workload_ref_deployment<'a>(
     repo: &'a Repo,
     doc: &Document,
@@ -97,14 +111,14 @@ pub fn workload_ref_deployment<'a>(
     if target.kind.as_deref().is_some_and(|k| k != "Deployment") || target.name.is_empty() {
         return None;
     }
-    repo.find_near(
+    let d = resolve_one(
+        repo,
         doc,
         Kind::Deployment,
         doc.namespace.as_deref(),
         &target.name,
-    )
-    .into_iter()
-    .find_map(|d| d.as_deployment().map(|dep| (d, dep)))
+    )?;
+    d.as_deployment().map(|dep| (d, dep))
 }
 
 /// Where a Rollout's pod template lives: the workloadRef Deployment's `spec.template`, or the

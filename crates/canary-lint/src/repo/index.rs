@@ -81,26 +81,49 @@ pub fn classify_file(file: &SourceFile) -> (Vec<Document>, Vec<LoadProblem>) {
     (docs, found)
 }
 
-/// How far the file `to` is from the file `from` for reference lookup: 0 the same file, 1 the
-/// same directory, 2 a subdirectory of it, 2 + k a file under the k-th ancestor directory.
-fn nearness(from: &str, same_file: bool, to: &str) -> usize {
+/// How far the file `to` is from the file `from` for reference lookup: 0 the same file, 1 a
+/// file built by the same kustomization, 2 the same directory, 3 a subdirectory of it, 3 + k a
+/// file under the k-th ancestor directory.
+fn nearness(from: &str, same_file: bool, same_kustomization: bool, to: &str) -> usize {
     if same_file {
         return 0;
     }
-    let dir = |p: &str| -> Vec<String> {
-        let mut parts: Vec<String> = p.split('/').map(str::to_string).collect();
-        parts.pop();
-        parts
-    };
-    let (a, b) = (dir(from), dir(to));
+    if same_kustomization {
+        return 1;
+    }
+    let (a, b) = (dir_parts(from), dir_parts(to));
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let up = a.len() - common;
     match (up, b.len() == common) {
-        (0, true) => 1,
-        (0, false) => 2,
-        (k, _) => 2 + k,
+        (0, true) => 2,
+        (0, false) => 3,
+        (k, _) => 3 + k,
     }
 }
+
+/// The directory components of a repo-relative file path.
+fn dir_parts(path: &str) -> Vec<&str> {
+    let mut parts: Vec<&str> = path.split('/').collect();
+    parts.pop();
+    parts
+}
+
+/// Do two sorted id lists share an id?
+fn share(a: &[u32], b: &[u32]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while let (Some(x), Some(y)) = (a.get(i), b.get(j)) {
+        match x.cmp(y) {
+            std::cmp::Ordering::Equal => return true,
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+        }
+    }
+    false
+}
+
+/// How near a candidate is: the level from [`nearness`], then whether its namespace differs
+/// from the one asked for (an object without a namespace matches, after exact matches).
+type Nearness = (usize, bool);
 
 /// Do two optional namespaces possibly name the same namespace?
 pub fn namespaces_match(a: Option<&str>, b: Option<&str>) -> bool {
@@ -181,6 +204,8 @@ pub struct Repo {
     pub documents: Vec<Document>,
     by_name: HashMap<(Kind, String), Vec<usize>>,
     by_kind: HashMap<Kind, Vec<usize>>,
+    /// Per file, the kustomizations that build it (see [`super::kustomize::groups`]).
+    kustomizations: Vec<Vec<u32>>,
 }
 
 impl Repo {
@@ -208,9 +233,11 @@ impl Repo {
                 }
                 (docs, found)
             });
+        let kustomizations = super::kustomize::groups(&files);
         let mut repo = Repo {
             root,
             files,
+            kustomizations,
             ..Repo::default()
         };
         let mut problems = Vec::new();
@@ -276,12 +303,12 @@ impl Repo {
     }
 
     /// Like [`Repo::find`], ordered by nearness to `from`, the document that holds the
-    /// reference: the same file, then the same directory, then its subdirectories, then the
-    /// subtree of each ancestor directory in turn (exact namespace first within a level, then
-    /// by path). When unrelated files reuse a name (test fixtures, examples, one overlay per
-    /// environment), the copy the reference means is the nearest one, the way the objects of
-    /// one file or one folder are applied together; the order does not depend on the
-    /// directory the linter was started in.
+    /// reference: the same file, then the files built by the same kustomization, then the same
+    /// directory, then its subdirectories, then the subtree of each ancestor directory in turn
+    /// (exact namespace first within a level, then by path). When unrelated files reuse a name
+    /// (test fixtures, examples, one overlay per environment), the copy the reference means is
+    /// the nearest one, the way the objects of one file, one kustomization or one folder are
+    /// applied together; the order does not depend on the directory the linter was started in.
     pub fn find_near(
         &self,
         from: &Document,
@@ -289,20 +316,68 @@ impl Repo {
         namespace: Option<&str>,
         name: &str,
     ) -> Vec<&Document> {
-        let mut found = self.find(kind, namespace, name);
+        let mut found: Vec<(Nearness, &Document)> = self
+            .find(kind, namespace, name)
+            .into_iter()
+            .map(|d| (self.nearness(from, d, namespace), d))
+            .collect();
         if found.len() > 1 {
-            let origin = &self.files[from.file].rel;
-            found.sort_by_cached_key(|d| {
-                let rel = &self.files[d.file].rel;
-                (
-                    nearness(origin, d.file == from.file, rel),
-                    d.namespace.as_deref() != namespace,
-                    rel.clone(),
-                    d.index,
-                )
+            found.sort_by(|(a, x), (b, y)| {
+                a.cmp(b)
+                    .then_with(|| self.files[x.file].rel.cmp(&self.files[y.file].rel))
+                    .then(x.index.cmp(&y.index))
             });
         }
-        found
+        found.into_iter().map(|(_, d)| d).collect()
+    }
+
+    /// The nearest candidates for a reference (see [`Repo::find_near`]): empty when nothing of
+    /// that kind and name is in a matching namespace, one document when the reference is
+    /// resolved, several when they are equally near (the same level and the same namespace
+    /// match), which no scan of the repo can decide between.
+    pub fn resolve(
+        &self,
+        from: &Document,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Vec<&Document> {
+        let mut found: Vec<(Nearness, &Document)> = self
+            .find(kind, namespace, name)
+            .into_iter()
+            .map(|d| (self.nearness(from, d, namespace), d))
+            .collect();
+        let Some(best) = found.iter().map(|(n, _)| *n).min() else {
+            return Vec::new();
+        };
+        found.retain(|(n, _)| *n == best);
+        found.sort_by(|(_, x), (_, y)| {
+            self.files[x.file]
+                .rel
+                .cmp(&self.files[y.file].rel)
+                .then(x.index.cmp(&y.index))
+        });
+        found.into_iter().map(|(_, d)| d).collect()
+    }
+
+    fn nearness(&self, from: &Document, to: &Document, namespace: Option<&str>) -> Nearness {
+        let same_kustomization = share(
+            self.kustomizations
+                .get(from.file)
+                .map_or(&[][..], Vec::as_slice),
+            self.kustomizations
+                .get(to.file)
+                .map_or(&[][..], Vec::as_slice),
+        );
+        (
+            nearness(
+                &self.files[from.file].rel,
+                from.file == to.file,
+                same_kustomization,
+                &self.files[to.file].rel,
+            ),
+            to.namespace.as_deref() != namespace,
+        )
     }
 
     /// Documents of `kind` named `name` in any namespace.
@@ -347,13 +422,17 @@ mod tests {
 
     #[test]
     fn nearness_orders_same_file_directory_and_ancestors() {
-        assert_eq!(nearness("a/b/x.yaml", true, "a/b/x.yaml"), 0);
-        assert_eq!(nearness("a/b/x.yaml", false, "a/b/y.yaml"), 1);
-        assert_eq!(nearness("a/b/x.yaml", false, "a/b/c/y.yaml"), 2);
-        assert_eq!(nearness("a/b/x.yaml", false, "a/y.yaml"), 3);
-        assert_eq!(nearness("a/b/x.yaml", false, "a/c/y.yaml"), 3);
-        assert_eq!(nearness("a/b/x.yaml", false, "d/y.yaml"), 4);
-        assert_eq!(nearness("x.yaml", false, "d/e/y.yaml"), 2);
+        assert_eq!(nearness("a/b/x.yaml", true, false, "a/b/x.yaml"), 0);
+        assert_eq!(nearness("a/b/x.yaml", false, true, "d/y.yaml"), 1);
+        assert_eq!(nearness("a/b/x.yaml", false, false, "a/b/y.yaml"), 2);
+        assert_eq!(nearness("a/b/x.yaml", false, false, "a/b/c/y.yaml"), 3);
+        assert_eq!(nearness("a/b/x.yaml", false, false, "a/y.yaml"), 4);
+        assert_eq!(nearness("a/b/x.yaml", false, false, "a/c/y.yaml"), 4);
+        assert_eq!(nearness("a/b/x.yaml", false, false, "d/y.yaml"), 5);
+        assert_eq!(nearness("x.yaml", false, false, "d/e/y.yaml"), 3);
+        assert!(share(&[1, 4, 9], &[2, 9]));
+        assert!(!share(&[1, 4], &[2, 3, 5]));
+        assert!(!share(&[], &[1]));
     }
 
     #[test]

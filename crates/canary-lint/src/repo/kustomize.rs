@@ -4,7 +4,7 @@
 //! needs a whole object may judge it as one: patch files are left out of the index (they are
 //! still parsed, so a syntax error in one is still CL001).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use canary_core::located::{LocatedDoc, NodeRef};
 
@@ -60,6 +60,79 @@ fn patch_paths(doc: &LocatedDoc) -> Vec<&str> {
         );
     }
     out
+}
+
+/// The kustomizations each file belongs to, for reference resolution: `groups[i]` lists, in
+/// ascending order, an id for every kustomization whose build includes `files[i]` through its
+/// `resources` (and the older `bases`) or `components`, followed recursively into directories
+/// that hold a kustomization of their own. Objects built together by one kustomization are
+/// applied together, so a reference is first resolved among them.
+pub fn groups(files: &[SourceFile]) -> Vec<Vec<u32>> {
+    let mut groups = vec![Vec::new(); files.len()];
+    let kustomizations: Vec<(usize, &str)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let (dir, name) = split(&f.rel);
+            KUSTOMIZATION_FILES.contains(&name).then_some((i, dir))
+        })
+        .collect();
+    if kustomizations.is_empty() {
+        return groups;
+    }
+    let by_path: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.rel.as_str(), i))
+        .collect();
+    let by_dir: HashMap<&str, usize> = kustomizations.iter().map(|&(i, dir)| (dir, i)).collect();
+    for (id, &(k, _)) in kustomizations.iter().enumerate() {
+        let mut seen: HashSet<usize> = HashSet::new();
+        let mut pending = vec![k];
+        while let Some(kf) = pending.pop() {
+            if !seen.insert(kf) {
+                continue;
+            }
+            let Some(id_u32) = u32::try_from(id).ok() else {
+                break;
+            };
+            push_sorted(&mut groups[kf], id_u32);
+            let (dir, _) = split(&files[kf].rel);
+            for doc in &files[kf].docs {
+                for entry in resource_paths(doc) {
+                    let Some(rel) = join(dir, entry) else {
+                        continue;
+                    };
+                    if let Some(&f) = by_path.get(rel.as_str()) {
+                        push_sorted(&mut groups[f], id_u32);
+                    } else if let Some(&sub) = by_dir.get(rel.as_str()) {
+                        pending.push(sub);
+                    }
+                }
+            }
+        }
+    }
+    groups
+}
+
+fn push_sorted(list: &mut Vec<u32>, id: u32) {
+    if let Err(at) = list.binary_search(&id) {
+        list.insert(at, id);
+    }
+}
+
+/// `(directory, file name)` of a repo-relative path.
+fn split(rel: &str) -> (&str, &str) {
+    rel.rsplit_once('/').unwrap_or(("", rel))
+}
+
+/// The `resources`, `bases` and `components` entries of one kustomization.
+fn resource_paths(doc: &LocatedDoc) -> Vec<&str> {
+    ["resources", "bases", "components"]
+        .iter()
+        .filter_map(|key| doc.at(&format!("/{key}")))
+        .flat_map(|n| n.items().filter_map(|i| i.as_str()).collect::<Vec<_>>())
+        .collect()
 }
 
 /// `dir/path` normalised (`./` and `../` resolved); `None` when it leaves the repo or is

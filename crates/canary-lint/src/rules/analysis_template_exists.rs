@@ -42,6 +42,15 @@ declare_rule! {
     /// Name an existing template in the Rollout's namespace, set `clusterScope: true` for a
     /// ClusterAnalysisTemplate, or add the template to the repo.
     ///
+    /// ## Severity
+    ///
+    /// Teams often keep the target in another repo, so a target that is simply not in the
+    /// repo is a **warning** that says so and points at `[external]` in `.canary-lint.toml`
+    /// (declared objects are not reported). It is an **error** when the repo shows a mistake:
+    /// an object of that kind with a near name (case, separators, or an edit distance of at
+    /// most 2: "did you mean"), or the same name in another namespace or as the other template kind (`clusterScope`); and for every
+    /// missing target with `strict-references = true`.
+    ///
     /// ## Source
     ///
     /// Argo Rollouts `rollout/controller.go`, `getReferencedAnalysisTemplates` and
@@ -94,7 +103,7 @@ impl AnalysisTemplateExists {
         owner: &str,
     ) -> Option<Diagnostic> {
         let namespace = doc.namespace.as_deref();
-        if !matches!(lookup(cx.repo, namespace, reference), Lookup::Missing) {
+        if !matches!(lookup(cx.repo, doc, reference), Lookup::Missing) {
             return None;
         }
         let name = &reference.template_name;
@@ -157,31 +166,20 @@ impl AnalysisTemplateExists {
                 help = "templates are looked up in the Rollout's own namespace: move the template, or use a ClusterAnalysisTemplate".to_string();
             }
         }
-        if related.is_empty() {
-            let known: Vec<&str> = cx
-                .repo
-                .of_kind(kind)
-                .filter(|d| {
-                    kind == Kind::ClusterAnalysisTemplate
-                        || crate::repo::index::namespaces_match(namespace, d.namespace.as_deref())
-                })
-                .filter_map(|d| d.name.as_deref())
-                .collect();
-            if let Some(near) = crate::facts::analysis::closest(name, known.iter().copied()) {
-                help = format!("did you mean `{near}`?");
-                if let Some(d) = cx.repo.find(kind, namespace, near).first() {
-                    related.push(cx.related(
-                        d,
-                        "/metadata/name",
-                        Target::Value,
-                        format!("{} `{near}` is defined here", kind.as_str()),
-                    ));
-                }
-            }
-        }
+        let shows_mistake = !related.is_empty();
         for r in related {
             finding = finding.with_related(r);
         }
-        Some(finding.with_help(help))
+        let finding = finding.with_help(help);
+        if shows_mistake {
+            // The name exists as the other kind or in another namespace: the reference is
+            // wrong, whatever else lives outside the repo.
+            return Some(finding);
+        }
+        let namespace = match kind {
+            Kind::ClusterAnalysisTemplate => None,
+            _ => namespace,
+        };
+        cx.missing_reference(finding, kind, namespace, name)
     }
 }

@@ -35,6 +35,15 @@ declare_rule! {
     /// Create two Services (e.g. `api-canary` and `api-stable`) with the same selector and
     /// ports, in the Rollout's namespace, and name one in each field.
     ///
+    /// ## Severity
+    ///
+    /// Teams often keep the target in another repo, so a target that is simply not in the
+    /// repo is a **warning** that says so and points at `[external]` in `.canary-lint.toml`
+    /// (declared objects are not reported). It is an **error** when the repo shows a mistake:
+    /// an object of that kind with a near name (case, separators, or an edit distance of at
+    /// most 2: "did you mean"), or the same name in another namespace; and for every
+    /// missing target with `strict-references = true`.
+    ///
     /// ## Source
     ///
     /// Argo Rollouts `pkg/apis/rollouts/validation/validation.go`
@@ -116,7 +125,7 @@ impl Rule for CanaryServicesExist {
                         format!("a Service `{svc}` exists in namespace `{ns}`"),
                     ));
                 }
-                out.push(finding);
+                out.extend(cx.missing_reference(finding, Kind::Service, namespace, svc));
             }
         }
     }

@@ -44,6 +44,7 @@ pub mod promql_canary_scoped;
 pub mod promql_job_defined;
 pub mod promql_parses;
 pub mod quoted_max_surge;
+pub mod reference_ambiguous;
 pub mod rollout_one_strategy;
 pub mod routing_only_fields;
 pub mod service_selector_matches_pods;
@@ -127,6 +128,7 @@ pub static ALL: &[&dyn Rule] = &[
     &UnusedSuppression,
     &crd_schema::CrdSchema,
     &HelmChartSkipped,
+    &reference_ambiguous::ReferenceAmbiguous,
     &WorkloadRefTargetExists,
     &WorkloadRefApiVersionKind,
     &WorkloadRefTemplateEmpty,

@@ -37,6 +37,15 @@ declare_rule! {
     /// Keep one field: `stableIngress` for one Ingress, `stableIngresses` (v1.5+) for several.
     /// Name Ingresses that exist in the Rollout's namespace.
     ///
+    /// ## Severity
+    ///
+    /// Teams often keep the target in another repo, so a target that is simply not in the
+    /// repo is a **warning** that says so and points at `[external]` in `.canary-lint.toml`
+    /// (declared objects are not reported). It is an **error** when the repo shows a mistake:
+    /// an object of that kind with a near name (case, separators, or an edit distance of at
+    /// most 2: "did you mean"), or the same name in another namespace; and for every
+    /// missing target with `strict-references = true`.
+    ///
     /// ## Source
     ///
     /// Argo Rollouts `pkg/apis/rollouts/validation/validation_references.go`
@@ -129,7 +138,7 @@ impl Rule for NginxStableIngress {
                         format!("an Ingress `{ing}` exists in namespace `{ns}`"),
                     ));
                 }
-                out.push(finding);
+                out.extend(cx.missing_reference(finding, Kind::Ingress, namespace, ing));
             }
         }
     }

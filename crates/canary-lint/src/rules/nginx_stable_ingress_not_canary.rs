@@ -3,7 +3,7 @@
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::workload::{name_of, nginx_canaries};
+use crate::facts::workload::{name_of, nginx_canaries, resolve_one};
 use crate::repo::Kind;
 use crate::rule::{Rule, RuleMeta};
 
@@ -72,10 +72,9 @@ impl Rule for NginxStableIngressNotCanary {
                 .iter()
                 .chain(nginx.stable_ingresses.iter().flatten());
             for name in names {
-                for ingress in cx
-                    .repo
-                    .find_near(doc, Kind::Ingress, doc.namespace.as_deref(), name)
-                {
+                let resolved =
+                    resolve_one(cx.repo, doc, Kind::Ingress, doc.namespace.as_deref(), name);
+                if let Some(ingress) = resolved {
                     let marked = cx.repo.located(ingress).at(&pointer).is_some_and(|v| {
                         v.as_str().is_some_and(|s| s.eq_ignore_ascii_case("true"))
                             || v.as_bool() == Some(true)

@@ -40,6 +40,15 @@ declare_rule! {
     /// Make `workloadRef.name` the Deployment's `metadata.name`, and keep both objects in the
     /// same namespace.
     ///
+    /// ## Severity
+    ///
+    /// Teams often keep the target in another repo, so a target that is simply not in the
+    /// repo is a **warning** that says so and points at `[external]` in `.canary-lint.toml`
+    /// (declared objects are not reported). It is an **error** when the repo shows a mistake:
+    /// an object of that kind with a near name (case, separators, or an edit distance of at
+    /// most 2: "did you mean"), or the same name in another namespace; and for every
+    /// missing target with `strict-references = true`.
+    ///
     /// ## Source
     ///
     /// Argo Rollouts `rollout/templateref.go` (the referenced object is read from an informer
@@ -115,7 +124,7 @@ impl Rule for WorkloadRefTargetExists {
                     format!("a Deployment `{}` exists in namespace `{ns}`", target.name),
                 ));
             }
-            out.push(finding);
+            out.extend(cx.missing_reference(finding, Kind::Deployment, namespace, &target.name));
         }
     }
 }
