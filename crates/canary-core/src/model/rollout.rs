@@ -478,3 +478,59 @@ impl TrafficRouting {
             || self.apisix.is_some()
     }
 }
+
+/// An `argoproj.io` Experiment: only what the analysis checks read (its `analyses`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Experiment {
+    /// Name and namespace.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// The analyses.
+    #[serde(default)]
+    pub spec: ExperimentSpec,
+}
+
+/// `ExperimentSpec`, the part the analysis checks read.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExperimentSpec {
+    /// One AnalysisRun per entry, each from one template.
+    #[serde(default)]
+    pub analyses: Vec<ExperimentAnalysis>,
+}
+
+/// `ExperimentAnalysisTemplateRef`: one analysis of an Experiment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExperimentAnalysis {
+    /// The analysis name.
+    #[serde(default)]
+    pub name: String,
+    /// The template's name.
+    #[serde(default)]
+    pub template_name: String,
+    /// True for a ClusterAnalysisTemplate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_scope: Option<bool>,
+    /// Values for the template's args (`value`, or `valueFrom` a secret or a field).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub args: Option<Vec<AnalysisRunArgument>>,
+}
+
+impl ExperimentAnalysis {
+    /// The analysis as the one-template `RolloutAnalysis` it amounts to: the experiment
+    /// controller creates its AnalysisRun from the template and these args the way a Rollout
+    /// step does (argo-rollouts `experiments/experiment.go`, `newAnalysisRun` →
+    /// `analysisutil.NewAnalysisRunFromTemplates`).
+    pub fn as_rollout_analysis(&self) -> RolloutAnalysis {
+        RolloutAnalysis {
+            templates: vec![AnalysisTemplateRef {
+                template_name: self.template_name.clone(),
+                cluster_scope: self.cluster_scope,
+            }],
+            args: self.args.clone(),
+            ..RolloutAnalysis::default()
+        }
+    }
+}

@@ -12,8 +12,8 @@ use canary_core::located::NodeRef;
 use std::collections::BTreeSet;
 
 use canary_core::model::AnalysisTemplate;
+use canary_core::model::analysis::Argument;
 use canary_core::model::rollout::{AnalysisTemplateRef, RolloutAnalysis};
-use canary_core::model::{Rollout, analysis::Argument};
 use serde_json::Value;
 
 use crate::repo::{Document, Kind, Object, Repo};
@@ -22,67 +22,108 @@ use crate::repo::{Document, Kind, Object, Repo};
 pub fn as_template(doc: &Document) -> Option<&AnalysisTemplate> {
     match (&doc.kind, &doc.object) {
         (
-            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate,
+            Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate | Kind::AnalysisRun,
             Some(Object::AnalysisTemplate(t)),
         ) => Some(t),
         _ => None,
     }
 }
 
-/// Every valid AnalysisTemplate and ClusterAnalysisTemplate in the repo, in file order.
+/// Every valid AnalysisTemplate and ClusterAnalysisTemplate in the repo, then every valid
+/// AnalysisRun (its metrics and args are those of a template, written out), in file order.
 pub fn templates(repo: &Repo) -> impl Iterator<Item = (&Document, &AnalysisTemplate)> {
     repo.of_kind(Kind::AnalysisTemplate)
         .chain(repo.of_kind(Kind::ClusterAnalysisTemplate))
+        .chain(repo.of_kind(Kind::AnalysisRun))
         .filter_map(|d| as_template(d).map(|t| (d, t)))
 }
 
-/// One place a Rollout runs analysis: an inline `analysis` step or the background analysis.
+/// Where an analysis use sits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site<'a> {
+    /// A Rollout's inline `analysis` step, by index.
+    Step(usize),
+    /// A Rollout's background analysis (`strategy.canary.analysis`).
+    Background,
+    /// An Experiment's `analyses[index]`, named `name`.
+    Experiment {
+        /// Index in `spec.analyses`.
+        index: usize,
+        /// The analysis name.
+        name: &'a str,
+    },
+}
+
+/// One place that runs analysis from templates: a Rollout's inline `analysis` step or its
+/// background analysis, or one analysis of an Experiment.
 #[derive(Debug, Clone, Copy)]
 pub struct AnalysisUse<'a> {
-    /// The Rollout's document.
+    /// The Rollout's or Experiment's document.
     pub doc: &'a Document,
-    /// The Rollout.
-    pub rollout: &'a Rollout,
     /// The analysis block.
     pub analysis: &'a RolloutAnalysis,
-    /// The step index, `None` for background analysis.
-    pub step: Option<usize>,
+    /// Where it is.
+    pub site: Site<'a>,
 }
 
 impl AnalysisUse<'_> {
-    /// JSON Pointer of the analysis block in the Rollout document.
+    /// The step index of an inline Rollout step.
+    pub fn step(&self) -> Option<usize> {
+        match self.site {
+            Site::Step(i) => Some(i),
+            _ => None,
+        }
+    }
+
+    /// JSON Pointer of the analysis block in its document.
     pub fn pointer(&self) -> String {
-        match self.step {
-            Some(i) => format!("/spec/strategy/canary/steps/{i}/analysis"),
-            None => "/spec/strategy/canary/analysis".to_string(),
+        match self.site {
+            Site::Step(i) => format!("/spec/strategy/canary/steps/{i}/analysis"),
+            Site::Background => "/spec/strategy/canary/analysis".to_string(),
+            Site::Experiment { index, .. } => format!("/spec/analyses/{index}"),
         }
     }
 
     /// JSON Pointer of the `j`th template reference's `templateName`.
     pub fn template_name_pointer(&self, j: usize) -> String {
-        format!("{}/templates/{j}/templateName", self.pointer())
+        match self.site {
+            Site::Experiment { .. } => format!("{}/templateName", self.pointer()),
+            _ => format!("{}/templates/{j}/templateName", self.pointer()),
+        }
     }
 
-    /// JSON Pointer of the `j`th Rollout-side arg's `name`.
+    /// JSON Pointer of the `j`th arg's `name`.
     pub fn arg_name_pointer(&self, j: usize) -> String {
         format!("{}/args/{j}/name", self.pointer())
     }
 
-    /// `step 3` or `background analysis`, for messages.
+    /// `step 3`, `background analysis` or `analysis `smoke``, for messages.
     pub fn describe(&self) -> String {
-        match self.step {
-            Some(i) => format!("step {i}"),
-            None => "background analysis".to_string(),
+        match self.site {
+            Site::Step(i) => format!("step {i}"),
+            Site::Background => "background analysis".to_string(),
+            Site::Experiment { name, .. } => format!("analysis `{name}`"),
         }
     }
 
-    /// The Rollout's name for messages.
-    pub fn rollout_name(&self) -> &str {
-        self.doc.name.as_deref().unwrap_or("(unnamed)")
+    /// `Rollout `api`` or `Experiment `api-smoke``, for messages.
+    pub fn owner(&self) -> String {
+        self.doc.label()
+    }
+
+    /// What the controller does when this analysis cannot be created, for messages.
+    pub fn rejection(&self) -> &'static str {
+        match self.site {
+            Site::Experiment { .. } => {
+                "the experiment controller cannot create its AnalysisRun and the Experiment errors"
+            }
+            _ => "the controller rejects the Rollout",
+        }
     }
 }
 
-/// Every analysis use of every valid Rollout: inline steps in order, then background.
+/// Every analysis use of every valid Rollout (inline steps in order, then background), then
+/// every analysis of every valid Experiment.
 pub fn analysis_uses(repo: &Repo) -> Vec<AnalysisUse<'_>> {
     let mut out = Vec::new();
     for (doc, rollout) in repo.rollouts() {
@@ -93,18 +134,36 @@ pub fn analysis_uses(repo: &Repo) -> Vec<AnalysisUse<'_>> {
             if let Some(analysis) = &step.analysis {
                 out.push(AnalysisUse {
                     doc,
-                    rollout,
                     analysis,
-                    step: Some(i),
+                    site: Site::Step(i),
                 });
             }
         }
         if let Some(background) = &canary.analysis {
             out.push(AnalysisUse {
                 doc,
-                rollout,
                 analysis: &background.analysis,
-                step: None,
+                site: Site::Background,
+            });
+        }
+    }
+    for doc in repo.of_kind(Kind::Experiment) {
+        let Some(Object::Experiment(experiment)) = &doc.object else {
+            continue;
+        };
+        for (index, (analysis, entry)) in experiment
+            .analyses
+            .iter()
+            .zip(&experiment.experiment.spec.analyses)
+            .enumerate()
+        {
+            out.push(AnalysisUse {
+                doc,
+                analysis,
+                site: Site::Experiment {
+                    index,
+                    name: &entry.name,
+                },
             });
         }
     }

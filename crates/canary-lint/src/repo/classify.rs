@@ -2,6 +2,7 @@
 //! its path, a New Relic file or a Prometheus config by its shape.
 
 use canary_core::located::{LocatedDoc, NodeRef};
+use canary_core::model::rollout::{Experiment, RolloutAnalysis};
 use canary_core::model::{
     AnalysisTemplate, Dashboard, Deployment, Ingress, Monitor, NrqlCondition, PrometheusRule, Role,
     RoleBinding, Rollout, Service, ServiceAccount,
@@ -25,6 +26,10 @@ pub enum Kind {
     AnalysisTemplate,
     /// `argoproj.io` ClusterAnalysisTemplate.
     ClusterAnalysisTemplate,
+    /// `argoproj.io` AnalysisRun (its metrics are checked like a template's).
+    AnalysisRun,
+    /// `argoproj.io` Experiment (its `analyses` reference templates like a Rollout's steps).
+    Experiment,
     /// `rbac.authorization.k8s.io/v1` Role.
     Role,
     /// `rbac.authorization.k8s.io/v1` RoleBinding.
@@ -57,6 +62,8 @@ impl Kind {
             Kind::Rollout => "Rollout",
             Kind::AnalysisTemplate => "AnalysisTemplate",
             Kind::ClusterAnalysisTemplate => "ClusterAnalysisTemplate",
+            Kind::AnalysisRun => "AnalysisRun",
+            Kind::Experiment => "Experiment",
             Kind::Role => "Role",
             Kind::RoleBinding => "RoleBinding",
             Kind::ServiceAccount => "ServiceAccount",
@@ -83,8 +90,11 @@ pub enum Object {
     Ingress(Box<Ingress>),
     /// A Rollout.
     Rollout(Box<Rollout>),
-    /// An AnalysisTemplate or ClusterAnalysisTemplate.
+    /// An AnalysisTemplate, ClusterAnalysisTemplate or AnalysisRun (the same metrics and
+    /// args).
     AnalysisTemplate(Box<AnalysisTemplate>),
+    /// An Experiment, with each analysis as the one-template analysis it amounts to.
+    Experiment(Box<ExperimentObject>),
     /// A Role.
     Role(Box<Role>),
     /// A RoleBinding.
@@ -101,6 +111,15 @@ pub enum Object {
     Dashboard(Box<Dashboard>),
     /// Kept as JSON: workflows and scrape configs.
     Json,
+}
+
+/// An Experiment and its analyses as `RolloutAnalysis` values (what the analysis facts read).
+#[derive(Debug, Clone)]
+pub struct ExperimentObject {
+    /// The typed Experiment.
+    pub experiment: Experiment,
+    /// `analyses[i]` as a one-template analysis.
+    pub analyses: Vec<RolloutAnalysis>,
 }
 
 /// What a document was recognised as.
@@ -138,6 +157,8 @@ fn kubernetes_kind(api_version: &str, kind: &str) -> Option<Kind> {
         (_, "argoproj.io", "Rollout") => Kind::Rollout,
         (_, "argoproj.io", "AnalysisTemplate") => Kind::AnalysisTemplate,
         (_, "argoproj.io", "ClusterAnalysisTemplate") => Kind::ClusterAnalysisTemplate,
+        (_, "argoproj.io", "AnalysisRun") => Kind::AnalysisRun,
+        (_, "argoproj.io", "Experiment") => Kind::Experiment,
         (_, "monitoring.coreos.com", "PrometheusRule") => Kind::PrometheusRule,
         (_, "monitoring.coreos.com", "ServiceMonitor") => Kind::ServiceMonitor,
         (_, "monitoring.coreos.com", "PodMonitor") => Kind::PodMonitor,
@@ -190,9 +211,21 @@ pub fn classify(rel: &str, doc: &LocatedDoc) -> Option<(Classified, Option<LoadP
         Kind::Service => typed(doc).map(Object::Service),
         Kind::Ingress => typed(doc).map(Object::Ingress),
         Kind::Rollout => typed(doc).map(Object::Rollout),
-        Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate => {
+        Kind::AnalysisTemplate | Kind::ClusterAnalysisTemplate | Kind::AnalysisRun => {
             typed(doc).map(Object::AnalysisTemplate)
         }
+        Kind::Experiment => typed::<Experiment>(doc).map(|experiment| {
+            let analyses = experiment
+                .spec
+                .analyses
+                .iter()
+                .map(|a| a.as_rollout_analysis())
+                .collect();
+            Object::Experiment(Box::new(ExperimentObject {
+                experiment: *experiment,
+                analyses,
+            }))
+        }),
         Kind::Role => typed(doc).map(Object::Role),
         Kind::RoleBinding => typed(doc).map(Object::RoleBinding),
         Kind::ServiceAccount => typed(doc).map(Object::ServiceAccount),

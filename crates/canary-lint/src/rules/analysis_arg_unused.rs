@@ -77,10 +77,10 @@ impl Rule for AnalysisArgUnused {
                     usage.doc,
                     &usage.arg_name_pointer(k),
                     format!(
-                        "arg `{}` in {} of Rollout `{}` is not declared by {which}; the controller ignores it silently",
+                        "arg `{}` in {} of {} is not declared by {which}; the controller ignores it silently",
                         arg.name,
                         usage.describe(),
-                        usage.rollout_name()
+                        usage.owner()
                     ),
                 );
                 let help = match closest(&arg.name, declared.iter().copied()) {

@@ -3,7 +3,7 @@
 use crate::context::{Context, Target};
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::analysis::{analysis_uses, resolve};
+use crate::facts::analysis::{Site, analysis_uses, resolve};
 use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
@@ -13,6 +13,11 @@ declare_rule! {
     /// that the referenced templates declare without `value` or `valueFrom` gets a `value` or
     /// `valueFrom` from the Rollout's `args` list. Also: two templates merged into one run
     /// do not declare the same arg with different default values.
+    ///
+    /// Each analysis of an Experiment is checked the same way against its `args`: the
+    /// experiment controller resolves them with the same `ResolveArgs` and, on failure, marks
+    /// the analysis (and so the Experiment) as errored (`experiments/experiment.go`,
+    /// `createAnalysisRun`).
     ///
     /// ## Why it matters
     ///
@@ -81,12 +86,13 @@ impl Rule for AnalysisArgsSupplied {
                                     used.doc,
                                     &format!("/spec/args/{i}/value"),
                                     format!(
-                                        "arg `{}` is declared by AnalysisTemplate `{}` with value '{first}' and by `{}` with '{value}', and {} of Rollout `{}` merges both; the controller rejects the Rollout: \"Argument `{}` specified multiple times with different values\"",
+                                        "arg `{}` is declared by AnalysisTemplate `{}` with value '{first}' and by `{}` with '{value}', and {} of {} merges both; {}: \"Argument `{}` specified multiple times with different values\"",
                                         arg.name,
                                         first_t.name(),
                                         used.name(),
                                         usage.describe(),
-                                        usage.rollout_name(),
+                                        usage.owner(),
+                                        usage.rejection(),
                                         arg.name
                                     ),
                                 )
@@ -120,8 +126,10 @@ impl Rule for AnalysisArgsSupplied {
                 {
                     continue;
                 }
-                let controller = match (usage.step, usage.analysis.args.is_some()) {
-                    (None, false) => "missing analysis arguments in rollout spec".to_string(),
+                let controller = match (usage.site, usage.analysis.args.is_some()) {
+                    (Site::Background, false) => {
+                        "missing analysis arguments in rollout spec".to_string()
+                    }
                     _ => format!("args.{} was not resolved", arg.name),
                 };
                 let related = cx.related(
@@ -141,10 +149,11 @@ impl Rule for AnalysisArgsSupplied {
                             usage.doc,
                             &usage.arg_name_pointer(k),
                             format!(
-                                "arg `{}` in {} of Rollout `{}` has neither `value` nor `valueFrom`, so it supplies nothing; the controller rejects the Rollout: \"{controller}\"",
+                                "arg `{}` in {} of {} has neither `value` nor `valueFrom`, so it supplies nothing; {}: \"{controller}\"",
                                 arg.name,
                                 usage.describe(),
-                                usage.rollout_name()
+                                usage.owner(),
+                                usage.rejection()
                             ),
                         )
                         .with_help(format!("add `value: ...` to arg `{}`", arg.name)),
@@ -154,11 +163,12 @@ impl Rule for AnalysisArgsSupplied {
                             usage.doc,
                             &usage.template_name_pointer(used.ref_index),
                             format!(
-                                "AnalysisTemplate `{}` needs arg `{}`, but {} of Rollout `{}` does not supply it; the controller rejects the Rollout: \"{controller}\"",
+                                "AnalysisTemplate `{}` needs arg `{}`, but {} of {} does not supply it; {}: \"{controller}\"",
                                 used.name(),
                                 arg.name,
                                 usage.describe(),
-                                usage.rollout_name()
+                                usage.owner(),
+                                usage.rejection()
                             ),
                         )
                         .with_help(format!(

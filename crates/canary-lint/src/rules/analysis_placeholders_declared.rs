@@ -19,6 +19,8 @@ declare_rule! {
     /// arg declared in that template's `spec.args`. A `{{...}}` that is not `args.NAME` at all
     /// is reported too: metrics resolve nothing else.
     ///
+    /// A hand-written AnalysisRun is checked the same way against its own `spec.args`.
+    ///
     /// ## Why it matters
     ///
     /// The controller substitutes args into the metric's JSON before it measures. An unknown
@@ -73,7 +75,7 @@ impl Rule for AnalysisPlaceholdersDeclared {
                 .map(|a| a.name.as_str())
                 .collect();
             let raw = cx.repo.located(doc);
-            let name = doc.name.as_deref().unwrap_or("(unnamed)");
+            let label = doc.label();
             for (m, metric) in template.spec.metrics.iter().enumerate() {
                 let prefix = format!("/spec/metrics/{m}");
                 let Some(value) = raw.at(&prefix) else {
@@ -99,7 +101,7 @@ impl Rule for AnalysisPlaceholdersDeclared {
                             cx.repo.file_of(doc).rel.clone(),
                             span,
                             format!(
-                                "`{{{{args.{arg}}}}}` in metric `{}` is not declared in the spec.args of AnalysisTemplate `{name}`; resolving it fails: \"failed to resolve {{{{args.{arg}}}}}\"",
+                                "`{{{{args.{arg}}}}}` in metric `{}` is not declared in the spec.args of {label}; resolving it fails: \"failed to resolve {{{{args.{arg}}}}}\"",
                                 metric.name
                             ),
                         );

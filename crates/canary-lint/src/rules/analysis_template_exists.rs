@@ -19,6 +19,11 @@ declare_rule! {
     /// AnalysisTemplate in the referring object's namespace, or a ClusterAnalysisTemplate when
     /// the reference says `clusterScope: true`.
     ///
+    /// The same holds for every `templateName` in an Experiment's `analyses`: the
+    /// experiment controller cannot create that AnalysisRun (`Failed to create AnalysisRun for
+    /// analysis ...`, argo-rollouts `experiments/experiment.go`, `reconcileAnalysisRun`), and the
+    /// Experiment errors.
+    ///
     /// ## Why it matters
     ///
     /// The controller resolves every referenced template before it acts on the Rollout. A
@@ -75,8 +80,15 @@ impl Rule for AnalysisTemplateExists {
         for usage in analysis_uses(cx.repo) {
             for (j, reference) in usage.analysis.templates.iter().enumerate() {
                 let pointer = usage.template_name_pointer(j);
-                let owner = format!("Rollout `{}` ({})", usage.rollout_name(), usage.describe());
-                if let Some(d) = self.check_ref(cx, usage.doc, &pointer, reference, &owner) {
+                let owner = format!("{} ({})", usage.owner(), usage.describe());
+                if let Some(d) = self.check_ref(
+                    cx,
+                    usage.doc,
+                    &pointer,
+                    reference,
+                    &owner,
+                    usage.rejection(),
+                ) {
                     out.push(d);
                 }
             }
@@ -85,7 +97,8 @@ impl Rule for AnalysisTemplateExists {
             for (i, reference) in nested_refs(template) {
                 let pointer = format!("/spec/templates/{i}/templateName");
                 let owner = doc.label();
-                if let Some(d) = self.check_ref(cx, doc, &pointer, &reference, &owner) {
+                let rejection = "the controller rejects every Rollout that uses it";
+                if let Some(d) = self.check_ref(cx, doc, &pointer, &reference, &owner, rejection) {
                     out.push(d);
                 }
             }
@@ -101,6 +114,7 @@ impl AnalysisTemplateExists {
         pointer: &str,
         reference: &AnalysisTemplateRef,
         owner: &str,
+        rejection: &str,
     ) -> Option<Diagnostic> {
         let namespace = doc.namespace.as_deref();
         if !matches!(lookup(cx.repo, doc, reference), Lookup::Missing) {
@@ -129,7 +143,7 @@ impl AnalysisTemplateExists {
             doc,
             pointer,
             format!(
-                "{owner} references {} `{name}`, but none exists {where_}; the controller rejects the Rollout: \"{} '{name}' not found\"",
+                "{owner} references {} `{name}`, but none exists {where_}; {rejection}: \"{} '{name}' not found\"",
                 kind.as_str(),
                 kind.as_str()
             ),

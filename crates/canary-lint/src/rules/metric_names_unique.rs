@@ -106,12 +106,13 @@ impl Rule for MetricNamesUnique {
                             usage.doc,
                             &usage.template_name_pointer(used.ref_index),
                             format!(
-                                "{} of Rollout `{}` merges AnalysisTemplates `{}` and `{}`, which both define metric `{}`; the controller rejects the Rollout: \"two metrics have the same name '{}'\"",
+                                "{} of {} merges AnalysisTemplates `{}` and `{}`, which both define metric `{}`; {}: \"two metrics have the same name '{}'\"",
                                 usage.describe(),
-                                usage.rollout_name(),
+                                usage.owner(),
                                 prev.name(),
                                 used.name(),
                                 metric.name,
+                                usage.rejection(),
                                 metric.name
                             ),
                         )

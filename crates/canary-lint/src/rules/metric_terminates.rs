@@ -70,7 +70,7 @@ impl Rule for MetricTerminates {
         // One finding per endless metric, with every step that uses it as related.
         let mut found: BTreeMap<Key, Endless<'_>> = BTreeMap::new();
         for usage in analysis_uses(cx.repo) {
-            if usage.step.is_none() {
+            if usage.step().is_none() {
                 continue;
             }
             for used in resolve(cx.repo, &usage).templates {
@@ -98,17 +98,11 @@ impl Rule for MetricTerminates {
                         usage.doc,
                         &usage.template_name_pointer(used.ref_index),
                         Target::Value,
-                        format!(
-                            "Rollout `{}` uses it in {}",
-                            usage.rollout_name(),
-                            usage.describe()
-                        ),
+                        format!("{} uses it in {}", usage.owner(), usage.describe()),
                     ));
-                    entry.4.push(format!(
-                        "Rollout `{}` {}",
-                        usage.rollout_name(),
-                        usage.describe()
-                    ));
+                    entry
+                        .4
+                        .push(format!("{} {}", usage.owner(), usage.describe()));
                 }
             }
         }
