@@ -67,9 +67,12 @@ fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// Variable names with the byte offset where each is set or used.
+type Occurrences = Vec<(String, usize)>;
+
 /// Variables a script assigns (`NAME=…` starting a line or an `if`/`then` clause) and uses
 /// (`$NAME`, `${NAME…}`), each with the byte offset where it happens.
-fn variables(script: &str) -> (Vec<(String, usize)>, Vec<(String, usize)>) {
+fn variables(script: &str) -> (Occurrences, Occurrences) {
     let mut set = Vec::new();
     let mut used = Vec::new();
     let mut offset = 0;
