@@ -73,7 +73,7 @@ fn render_out_dir_writes_the_tree_and_diff_tracks_it() {
         "k8s/canary/prometheusrule-instant-api-canary.yaml",
         "newrelic/alerts/canary-analysis-aborted.json",
         "newrelic/dashboards/instant-api-canary.json",
-        "ci/deploy-instant-api.yml",
+        ".github/workflows/deploy-instant-api.yml",
         "CANARY-ROLLOUT-RUNBOOK.md",
     ] {
         assert!(dir.path().join(f).is_file(), "{f} written");
@@ -104,7 +104,7 @@ fn render_out_dir_writes_the_tree_and_diff_tracks_it() {
     assert!(diff.contains("-      trafficRouting:"), "{diff}");
     // A hand edit is stale too; a missing file is stale.
     std::fs::write(dir.path().join("CANARY-ROLLOUT-RUNBOOK.md"), "edited\n").unwrap();
-    std::fs::remove_file(dir.path().join("ci/deploy-instant-api.yml")).unwrap();
+    std::fs::remove_file(dir.path().join(".github/workflows/deploy-instant-api.yml")).unwrap();
     let edited = run_gen(
         &[
             "diff",

@@ -167,13 +167,13 @@ fn b07_diff_never_prints_a_symlink_target() {
     symlink(&secret, o.join(RUNBOOK)).expect("symlink");
     // Also a symlinked directory on the way.
     let ci = dir.path().join("ci-elsewhere");
-    std::fs::rename(o.join("ci"), &ci).expect("mv");
+    std::fs::rename(o.join(".github/workflows"), &ci).expect("mv");
     std::fs::write(
         ci.join("deploy-instant-api.yml"),
         "AWS_SECRET_ACCESS_KEY=hunter2\n",
     )
     .expect("write");
-    symlink(&ci, o.join("ci")).expect("symlink");
+    symlink(&ci, o.join(".github/workflows")).expect("symlink");
     let out = run(&["diff", "--out-dir", s(&o)]);
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
@@ -183,7 +183,7 @@ fn b07_diff_never_prints_a_symlink_target() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("ci/deploy-instant-api.yml: not compared"),
+        stdout.contains(".github/workflows/deploy-instant-api.yml: not compared"),
         "{stdout}"
     );
 }
@@ -192,7 +192,7 @@ fn b07_diff_never_prints_a_symlink_target() {
 fn b08_a_failed_render_writes_nothing() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = dir.path().join("o");
-    std::fs::create_dir_all(o.join("ci/deploy-instant-api.yml")).expect("mkdir");
+    std::fs::create_dir_all(o.join(".github/workflows/deploy-instant-api.yml")).expect("mkdir");
     let out = render_default(&o, &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
@@ -238,9 +238,17 @@ fn b08_a_render_failing_while_staging_leaves_the_old_tree_whole() {
     } else {
         Command::new(BIN)
     };
-    std::fs::set_permissions(m.join("ci"), std::fs::Permissions::from_mode(0o555)).expect("chmod");
+    std::fs::set_permissions(
+        m.join(".github/workflows"),
+        std::fs::Permissions::from_mode(0o555),
+    )
+    .expect("chmod");
     let out = run_in(cmd.args(["render", "--provider", "prometheus", "--out-dir", s(&m)]));
-    std::fs::set_permissions(m.join("ci"), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::set_permissions(
+        m.join(".github/workflows"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .expect("chmod");
     assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
     assert_eq!(files_under(&m), before, "no new file, no temporary file");
     assert_eq!(
@@ -270,16 +278,29 @@ fn b09_colliding_layout_paths_are_an_error_at_the_spec_line() {
     );
     assert!(!o.exists());
     // --upsert-dashboard naming a generated file is refused the same way.
-    std::fs::create_dir_all(o.join("ci")).expect("mkdir");
-    std::fs::write(o.join("ci/deploy-instant-api.yml"), r#"{"pages":[{}]}"#).expect("write");
-    let out = render_default(&o, &["--upsert-dashboard", "ci/deploy-instant-api.yml"]);
+    std::fs::create_dir_all(o.join(".github/workflows")).expect("mkdir");
+    std::fs::write(
+        o.join(".github/workflows/deploy-instant-api.yml"),
+        r#"{"pages":[{}]}"#,
+    )
+    .expect("write");
+    let out = render_default(
+        &o,
+        &[
+            "--upsert-dashboard",
+            ".github/workflows/deploy-instant-api.yml",
+        ],
+    );
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(
-        err.contains("two outputs go to `ci/deploy-instant-api.yml`"),
+        err.contains("two outputs go to `.github/workflows/deploy-instant-api.yml`"),
         "{err}"
     );
-    assert_eq!(files_under(&o), ["ci/deploy-instant-api.yml"]);
+    assert_eq!(
+        files_under(&o),
+        [".github/workflows/deploy-instant-api.yml"]
+    );
 }
 
 fn mode(p: &Path) -> u32 {
@@ -299,7 +320,7 @@ fn b13_new_files_follow_the_umask_and_existing_files_keep_their_mode() {
         ]))
     };
     assert_eq!(with_umask("022").status.code(), Some(0));
-    let ci = o.join("ci/deploy-instant-api.yml");
+    let ci = o.join(".github/workflows/deploy-instant-api.yml");
     assert_eq!(mode(&ci), 0o644);
     assert_eq!(mode(&o.join(RUNBOOK)), 0o644);
     std::fs::set_permissions(&ci, std::fs::Permissions::from_mode(0o664)).expect("chmod");
@@ -317,7 +338,7 @@ fn b17_temporary_files_of_a_killed_render_are_reported_and_removed() {
     assert_eq!(render_default(&o, &[]).status.code(), Some(0));
     // What a render killed between staging and renaming leaves (pid above Linux's pid_max).
     let stale = [
-        o.join("ci/.canary-gen.2147483646.aB3xYz.tmp"),
+        o.join(".github/workflows/.canary-gen.2147483646.aB3xYz.tmp"),
         o.join("k8s/canary/.canary-gen.2147483646.q1W2e3.tmp"),
     ];
     for p in &stale {
@@ -328,7 +349,7 @@ fn b17_temporary_files_of_a_killed_render_are_reported_and_removed() {
     let stdout = text(&out.stdout);
     assert!(
         stdout.contains(
-            "ci/.canary-gen.2147483646.aB3xYz.tmp: temporary file of an interrupted render"
+            ".github/workflows/.canary-gen.2147483646.aB3xYz.tmp: temporary file of an interrupted render"
         ),
         "{stdout}"
     );

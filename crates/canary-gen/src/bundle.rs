@@ -636,20 +636,119 @@ fn dashboard(spec: &CanarySpec) -> Dashboard {
     }
 }
 
-/// The release asset URL of the kubectl plugin.
-pub fn plugin_url(version: &str) -> String {
+/// The release download directory of the kubectl plugin.
+pub fn plugin_release_url(version: &str) -> String {
+    format!("https://github.com/argoproj/argo-rollouts/releases/download/{version}")
+}
+
+/// The plugin binary the workflow installs (GitHub's `ubuntu-latest` runners are x86-64).
+pub const PLUGIN_ASSET: &str = "kubectl-argo-rollouts-linux-amd64";
+
+/// The checksums file every release since v1.4.0 publishes next to the binaries: argo-rollouts
+/// `Makefile` target `checksums` (`shasum -a 256 ./dist/kubectl-argo-rollouts-*`, one
+/// `<sha256>  <asset>` line each) and `.github/workflows/release.yaml`, which uploads
+/// `dist/argo-rollouts-checksums.txt` with the binaries (checked at v1.9.1 and `9f8d111d`).
+pub const PLUGIN_CHECKSUMS: &str = "argo-rollouts-checksums.txt";
+
+/// How long the CI waits for the controller to see the Deployment change of `set image`
+/// (`WAIT_ATTEMPTS` polls, `WAIT_INTERVAL_SECS` apart). It fits in the ten minutes the job's
+/// `timeout-minutes` leaves above the status timeout.
+pub const WAIT_ATTEMPTS: u64 = 60;
+/// Seconds between two polls of the wait.
+pub const WAIT_INTERVAL_SECS: u64 = 5;
+
+/// `s` as one shell word: bare when it holds only characters no shell treats specially,
+/// otherwise single-quoted (`'` written as `'\''`).
+pub fn shell_word(s: &str) -> String {
+    let plain = !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "@%+=:,./_-".contains(c));
+    if plain {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The shell that waits until the Rollout controller has seen the Deployment generation that
+/// `set image` wrote, so that `kubectl argo rollouts status` judges the new template.
+///
+/// Why: on a workloadRef Rollout `set image` updates the Deployment, not the Rollout
+/// (`cmd/set/set_image.go` `SetImage`), so the Rollout's `metadata.generation` does not move.
+/// The plugin's status (`pkg/kubectl-argo-rollouts/cmd/status/status.go`, through
+/// `info/rollout_info.go` and `utils/rollout/rolloututil.go` `GetRolloutPhase`) only
+/// distrusts `status.phase` while `status.observedGeneration` lags `metadata.generation`; its
+/// workload-generation check needs `spec.TemplateResolvedFromRef`, which is `json:"-"` and so
+/// always false in the plugin. Until the controller reconciles, `status` reads the previous
+/// `Healthy` (or `Degraded`) and returns at once. The controller copies the Deployment's
+/// `metadata.generation` into the Rollout's `rollout.argoproj.io/workload-generation`
+/// annotation (`rollout/templateref.go` `updateRolloutsReferenceAnnotation`) and, in the
+/// status patch that also sets the phase for the new template, into
+/// `status.workloadObservedGeneration` (`rollout/sync.go` `persistRolloutStatus`). When that
+/// field reaches the Deployment's generation, `status.phase` describes the new image. A
+/// `set image` that changes nothing leaves the generation alone, and the wait passes at once.
+///
+/// `github` prefixes the failure message with `::error::` (a GitHub workflow command); the
+/// runbook's copy prints it plainly.
+pub fn observed_generation_wait(
+    deployment: &str,
+    rollout: &str,
+    namespace: &str,
+    github: bool,
+) -> String {
+    let (d, r, n) = (
+        shell_word(deployment),
+        shell_word(rollout),
+        shell_word(namespace),
+    );
+    let total = WAIT_ATTEMPTS * WAIT_INTERVAL_SECS;
+    let error = if github { "::error::" } else { "" };
     format!(
-        "https://github.com/argoproj/argo-rollouts/releases/download/{version}/kubectl-argo-rollouts-linux-amd64"
+        "# set image changed the Deployment; status would read the old phase until the controller sees it.\n\
+generation=$(kubectl get deployment {d} -n {n} -o jsonpath='{{.metadata.generation}}')\n\
+observed=0\n\
+for _ in $(seq 1 {WAIT_ATTEMPTS}); do\n\
+\x20 observed=$(kubectl get rollout {r} -n {n} -o jsonpath='{{.status.workloadObservedGeneration}}') || observed=0\n\
+\x20 if [ \"${{observed:-0}}\" -ge \"$generation\" ]; then break; fi\n\
+\x20 sleep {WAIT_INTERVAL_SECS}\n\
+done\n\
+if [ \"${{observed:-0}}\" -ge \"$generation\" ]; then\n\
+\x20 echo \"Rollout {rollout} has seen Deployment generation $generation\"\n\
+else\n\
+\x20 echo \"{error}after {total}s Rollout {rollout} has seen Deployment generation ${{observed:-none}}, not $generation: is the controller running?\"\n\
+\x20 false\n\
+fi\n"
+    )
+}
+
+/// The `concurrency` group of an app's deploys.
+pub fn concurrency_group(spec: &CanarySpec) -> String {
+    format!(
+        "argo-rollouts-canary-{}-{}",
+        spec.app.namespace, spec.app.name
     )
 }
 
 fn workflow(spec: &CanarySpec, ci: &CiPlan) -> Value {
     let app = &spec.app;
+    let version = &spec.ci.plugin_version;
     let install = format!(
-        "mkdir -p \"$HOME/.local/bin\"\ncurl -sSfL -o \"$HOME/.local/bin/kubectl-argo-rollouts\" {}\nchmod +x \"$HOME/.local/bin/kubectl-argo-rollouts\"\necho \"$HOME/.local/bin\" >> \"$GITHUB_PATH\"\n",
-        plugin_url(&spec.ci.plugin_version)
+        "cd \"$RUNNER_TEMP\" || exit\n\
+# Verified against the release's own checksums file ({PLUGIN_CHECKSUMS}, published since v1.4.0).\n\
+curl -sSfLO {release}/{PLUGIN_ASSET}\n\
+curl -sSfLO {release}/{PLUGIN_CHECKSUMS}\n\
+grep ' {PLUGIN_ASSET}$' {PLUGIN_CHECKSUMS} | sha256sum --check --strict\n\
+mkdir -p \"$HOME/.local/bin\"\n\
+install -m 0755 {PLUGIN_ASSET} \"$HOME/.local/bin/kubectl-argo-rollouts\"\n\
+echo \"$HOME/.local/bin\" >> \"$GITHUB_PATH\"\n",
+        release = plugin_release_url(version),
     );
     let kubeconfig = "mkdir -p \"$HOME/.kube\"\nprintf '%s' \"$KUBECONFIG_B64\" | base64 -d > \"$HOME/.kube/config\"\nchmod 600 \"$HOME/.kube/config\"\n";
+    let (name, container, ns) = (
+        shell_word(&app.name),
+        shell_word(&app.container),
+        shell_word(&app.namespace),
+    );
     json!({
         "name": format!("deploy {} (canary)", app.name),
         "on": {
@@ -658,18 +757,22 @@ fn workflow(spec: &CanarySpec, ci: &CiPlan) -> Value {
                 "secrets": {"KUBECONFIG_B64": {"description": format!("base64 kubeconfig of the {} ServiceAccount", spec.ci.service_account), "required": true}}
             }
         },
+        "permissions": {},
         "jobs": {
             "deploy": {
                 "runs-on": "ubuntu-latest",
+                "concurrency": {"group": concurrency_group(spec), "cancel-in-progress": false},
                 "timeout-minutes": ci.job_timeout_minutes,
+                "defaults": {"run": {"shell": "bash"}},
                 "steps": [
                     {"name": "Write kubeconfig", "env": {"KUBECONFIG_B64": "${{ secrets.KUBECONFIG_B64 }}"}, "run": kubeconfig},
                     {"name": "Install kubectl-argo-rollouts", "run": install},
                     {"name": "Set the canary image", "run": format!(
-                        "kubectl argo rollouts set image {} {}=\"${{IMAGE}}\" -n {}\n", app.name, app.container, app.namespace),
+                        "kubectl argo rollouts set image {name} {container}=\"${{IMAGE}}\" -n {ns}\n"),
                      "env": {"IMAGE": "${{ inputs.image }}"}},
+                    {"name": "Wait until the controller sees the new template", "run": observed_generation_wait(app.deployment_name(), &app.name, &app.namespace, true)},
                     {"name": "Wait for the canary ladder", "run": format!(
-                        "kubectl argo rollouts status {} -n {} --timeout={}s\n", app.name, app.namespace, ci.status_timeout_secs)}
+                        "kubectl argo rollouts status {name} -n {ns} --timeout={}s\n", ci.status_timeout_secs)}
                 ]
             }
         }

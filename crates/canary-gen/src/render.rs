@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::bundle::Bundle;
-use crate::spec::{NoData, Provider, Routing};
+use crate::spec::{NoData, Provider, Routing, ScaleDown};
 use canary_core::ladder::EFFECTIVE_WEIGHT_RULE;
 use canary_core::ladder::PodSplit;
 use canary_core::located::{Limits, load_str};
@@ -203,6 +203,7 @@ pub fn environment() -> Result<Environment<'static>, TemplateError> {
     env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
     env.add_filter("block", block_filter);
     env.add_filter("comment", comment_filter);
+    env.add_filter("sh", |text: String| crate::bundle::shell_word(&text));
     env.add_filter("cell", |text: String| {
         text.replace('|', "\\|").replace('\n', " ")
     });
@@ -586,7 +587,41 @@ pub fn render_scope(bundle: &Bundle, scope: Scope) -> Result<Vec<RenderedFile>, 
         Provider::Prometheus => ("CanaryAborted".to_string(), "Prometheus alert, and the New Relic condition if the controller is also scraped into New Relic".to_string()),
         Provider::Newrelic => (bundle.alert.name.clone(), "New Relic alert condition".to_string()),
     };
-    let ctx = json!({
+    let replicas = spec.app.replicas;
+    let deployment = spec.app.deployment_name();
+    let scale_down_text = match spec.app.scale_down {
+        ScaleDown::Onsuccess => format!(
+            "Once the Rollout is Healthy the controller scales Deployment/{deployment} to 0 (`scaleDown: onsuccess`, argo-rollouts `rollout/sync.go` `promoteStable`), and scales it to 0 again on every reconcile while the Rollout is on its first revision."
+        ),
+        ScaleDown::Progressively => format!(
+            "As the Rollout's pods become ready the controller scales Deployment/{deployment} down by as many, and to 0 once the Rollout is Healthy (`scaleDown: progressively`, argo-rollouts `rollout/replicaset.go` `reconcileNewReplicaSet`), again on every reconcile while the Rollout is on its first revision."
+        ),
+        ScaleDown::Never => format!(
+            "Deployment/{deployment} keeps its {replicas} pods (`scaleDown: never`), and the app's own Service sends them traffic beside the Rollout's; scale it to 0 yourself when the Rollout is Healthy."
+        ),
+    };
+    // AnalysisRuns carry the Rollout's `spec.selector.matchLabels` (argo-rollouts
+    // `rollout/analysis.go` `newAnalysisRunFromRollout`) and `rollouts-pod-template-hash`
+    // (`utils/analysis/factory.go` `StepLabels`).
+    let selector = spec
+        .app
+        .pod_labels
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let prom = &spec.provider.prometheus;
+    let job_literal = prom.job.replace('\\', "\\\\").replace('"', "\\\"");
+    let runbook_extra = json!({
+        "cutover_pods": 2 * i64::from(replicas),
+        "scale_down_text": scale_down_text, "selector": selector,
+        "prom_query_url": crate::bundle::shell_word(&format!("{}/api/v1/query", prom.address.trim_end_matches('/'))),
+        "prom_query_arg": crate::bundle::shell_word(&format!("query=up{{job=\"{job_literal}\"}}")),
+        "wait_script": crate::bundle::observed_generation_wait(deployment, app, &spec.app.namespace, false),
+        "wait_secs": crate::bundle::WAIT_ATTEMPTS * crate::bundle::WAIT_INTERVAL_SECS,
+        "delete_step": if basic { 4 } else { 5 },
+    });
+    let mut ctx = json!({
         "app": app, "ns": spec.app.namespace, "deployment": spec.app.deployment_name(),
         "container": spec.app.container, "replicas": spec.app.replicas,
         "scale_down": spec.app.scale_down.as_str(),
@@ -610,6 +645,9 @@ pub fn render_scope(bundle: &Bundle, scope: Scope) -> Result<Vec<RenderedFile>, 
         "ns_labels": spec.provider.namespace_label.labels(),
         "rule_labels": spec.alerts.prometheus_rule_labels.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>(),
     });
+    if let (Value::Object(ctx), Value::Object(extra)) = (&mut ctx, runbook_extra) {
+        ctx.extend(extra);
+    }
     let text = render_template(&env, "runbook.md.j2", ctx)?;
     add(
         &mut files,

@@ -426,7 +426,8 @@ pub struct Layout {
     pub manifests: String,
     /// Directory for New Relic files (`alerts/`, `dashboards/`).
     pub newrelic: String,
-    /// Directory for the CI workflow.
+    /// Directory for the CI workflow (default `.github/workflows`: GitHub runs and calls
+    /// workflows only from that directory at the repository root).
     pub ci: String,
     /// Path of the runbook.
     pub runbook: String,
@@ -437,7 +438,7 @@ impl Default for Layout {
         Layout {
             manifests: "k8s/canary".to_string(),
             newrelic: "newrelic".to_string(),
-            ci: "ci".to_string(),
+            ci: ".github/workflows".to_string(),
             runbook: "CANARY-ROLLOUT-RUNBOOK.md".to_string(),
         }
     }

@@ -633,9 +633,9 @@ mod tests {
                 "  runbook: ../x.md",
                 "must stay inside",
             ),
-            ("  ci: ci", "  ci: /etc", "must stay inside"),
+            ("  ci: .github/workflows", "  ci: /etc", "must stay inside"),
             (
-                "  ci: ci",
+                "  ci: .github/workflows",
                 "  ci: CANARY-ROLLOUT-RUNBOOK.md",
                 "overwrite or block",
             ),
@@ -646,7 +646,7 @@ mod tests {
             assert!(out.contains(what), "{to}: {out}");
         }
         assert_eq!(
-            problems(&DEFAULT_SPEC_TEXT.replace("  ci: ci", "  ci: .")),
+            problems(&DEFAULT_SPEC_TEXT.replace("  ci: .github/workflows", "  ci: .")),
             ""
         );
     }

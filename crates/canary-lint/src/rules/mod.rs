@@ -12,6 +12,7 @@ pub mod ci_indefinite_pause;
 pub mod ci_job_timeout;
 pub mod ci_plugin_install;
 pub mod ci_rbac_rollouts;
+pub mod ci_status_before_controller_sees_image;
 pub mod ci_status_timeout_covers_ladder;
 pub mod ci_status_without_timeout;
 pub mod crd_schema;
@@ -75,6 +76,7 @@ pub use ci_indefinite_pause::CiIndefinitePause;
 pub use ci_job_timeout::CiJobTimeout;
 pub use ci_plugin_install::CiPluginInstall;
 pub use ci_rbac_rollouts::CiRbacRollouts;
+pub use ci_status_before_controller_sees_image::CiStatusBeforeControllerSeesImage;
 pub use ci_status_timeout_covers_ladder::CiStatusTimeoutCoversLadder;
 pub use ci_status_without_timeout::CiStatusWithoutTimeout;
 pub use effective_weight::EffectiveWeight;
@@ -181,6 +183,7 @@ pub static ALL: &[&dyn Rule] = &[
     &CiJobTimeout,
     &CiPluginInstall,
     &CiDeploymentStatusFalseGreen,
+    &CiStatusBeforeControllerSeesImage,
     &CiRbacRollouts,
     &EffectiveWeight,
 ];
