@@ -30,6 +30,12 @@ declare_rule! {
     /// and the `Degraded` of an earlier abort fails a deploy that would have passed. A `sleep`
     /// only makes the race less likely.
     ///
+    /// ## Severity
+    ///
+    /// A **warning**: it is a race between the plugin starting its watches and the controller
+    /// reconciling the Deployment change, so it fails some runs, not every run, and a healthy
+    /// canary still completes in the cluster.
+    ///
     /// ## Example
     ///
     /// ```yaml
@@ -56,7 +62,7 @@ declare_rule! {
     pub struct CiStatusBeforeControllerSeesImage {
         code: "CL807",
         name: "ci-status-before-controller-sees-image",
-        category: Correctness,
+        category: Suspicious,
         summary: "CI runs `status` right after `set image` on a workloadRef Rollout without waiting for the controller to see the change",
     }
 }
@@ -117,7 +123,7 @@ impl Rule for CiStatusBeforeControllerSeesImage {
                             cx.repo.file_of(command.doc).rel.clone(),
                             command.span(cx, argo.call.start, argo.call.end),
                             format!(
-                                "`kubectl argo rollouts status {}` follows `set image` with nothing waiting for the controller: the Rollout's workloadRef Deployment changed, not the Rollout, so status can read the previous Healthy and pass before the canary starts",
+                                "`kubectl argo rollouts status {}` follows `set image` with nothing waiting for the controller: the Rollout's workloadRef Deployment changed, not the Rollout, so status can read the previous Healthy and pass before the canary starts (a race, so a warning: it fails some runs, not every run)",
                                 rollout.text
                             ),
                         )
