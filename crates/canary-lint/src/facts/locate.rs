@@ -37,6 +37,14 @@ fn pos_of(text: &str, offset: usize) -> Pos {
     Pos { line, col }
 }
 
+/// The span of bytes `start..end` of `text` (a whole file).
+pub fn span_of_bytes(text: &str, start: usize, end: usize) -> Span {
+    Span {
+        start: pos_of(text, start),
+        end: pos_of(text, end),
+    }
+}
+
 /// How many times `needle` occurs in `haystack` before byte `offset`.
 pub fn occurrences_before(haystack: &str, offset: usize, needle: &str) -> usize {
     if needle.is_empty() {

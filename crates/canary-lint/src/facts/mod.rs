@@ -36,6 +36,8 @@ pub struct Memo<'r> {
     pub(crate) workflows: OnceLock<Vec<WorkflowJobs<'r>>>,
     /// Which Rollouts use which templates (CL601 and CL602 both need it).
     pub(crate) template_uses: OnceLock<template_use::UseIndex<'r>>,
+    /// Every shell script's and Makefile's commands (CL801, CL802, CL804).
+    pub(crate) scripts: OnceLock<Vec<workflow::ScriptCommands<'r>>>,
     /// Every Prometheus gate with what its query can return (CL603, CL604 and CL605).
     pub(crate) prom_gates: OnceLock<Vec<promql::PromGate<'r>>>,
 }

@@ -18,6 +18,7 @@ use canary_core::located::NodeRef;
 use super::Facts;
 use crate::facts::locate::{occurrences_before, span_in_value};
 use crate::repo::Document;
+use crate::repo::SourceFile;
 use canary_core::located::Span;
 
 /// GitHub's default `timeout-minutes` for a job.
@@ -322,7 +323,11 @@ impl Invocation {
 
     /// `-n/--namespace`.
     pub fn namespace(&self) -> Option<&str> {
-        self.flag("namespace").map(|f| f.value.as_str())
+        // A namespace set at run time (`-n "$NS"`, `-n $(NAMESPACE)` in a Makefile) is unknown
+        // here, like no `-n` at all: it may be any namespace.
+        self.flag("namespace")
+            .map(|f| f.value.as_str())
+            .filter(|ns| !ns.contains(['$', '`']))
     }
 }
 
@@ -543,6 +548,9 @@ pub enum StatusTimeout {
     Invalid(Flag, String),
     /// A timeout in whole seconds.
     Seconds(Flag, u64),
+    /// Set at run time (`"$TIMEOUT"`, `${{ env.T }}`, `$(TIMEOUT)` in a Makefile, a command
+    /// substitution): the repo cannot tell its value, so no rule judges it.
+    Dynamic(Flag),
 }
 
 impl ArgoCommand {
@@ -551,6 +559,9 @@ impl ArgoCommand {
         let Some(flag) = self.call.flag("timeout") else {
             return StatusTimeout::Absent;
         };
+        if flag.value.contains(['$', '`']) {
+            return StatusTimeout::Dynamic(flag.clone());
+        }
         match canary_core::model::values::parse_go_duration(&flag.value) {
             Ok(0) => StatusTimeout::Zero(flag.clone()),
             Ok(s) => StatusTimeout::Seconds(flag.clone(), s),
@@ -673,24 +684,197 @@ pub(crate) fn workflow_jobs<'a>(cx: &Facts<'a>) -> &'a [super::WorkflowJobs<'a>]
     })
 }
 
-/// Calls `f` for every `kubectl argo rollouts status` in every workflow job that watches
-/// (the default; `--watch=false` returns at once and waits for nothing).
-pub fn for_each_status_wait(cx: &Facts<'_>, mut f: impl FnMut(&CiCommand<'_>, &ArgoCommand)) {
+/// Where a `kubectl argo rollouts status` is written: a workflow step's `run` script, or a
+/// shell script or Makefile of the repo.
+#[derive(Debug, Clone, Copy)]
+pub enum WaitSite<'a> {
+    /// A command of a workflow step.
+    Workflow(&'a CiCommand<'a>),
+    /// A command of a script file; offsets are bytes of the file's text.
+    Script(&'a SourceFile),
+}
+
+impl WaitSite<'_> {
+    /// The repo-relative file.
+    pub fn file(&self, cx: &Facts<'_>) -> String {
+        match self {
+            WaitSite::Workflow(c) => cx.repo.file_of(c.doc).rel.clone(),
+            WaitSite::Script(f) => f.rel.clone(),
+        }
+    }
+
+    /// Where bytes `start..end` of the script are.
+    pub fn span(&self, cx: &Facts<'_>, start: usize, end: usize) -> Span {
+        match self {
+            WaitSite::Workflow(c) => c.span(cx, start, end),
+            WaitSite::Script(f) => super::locate::span_of_bytes(&f.text, start, end),
+        }
+    }
+
+    /// The script text of bytes `start..end` (empty when out of range).
+    pub fn source(&self, start: usize, end: usize) -> &str {
+        match self {
+            WaitSite::Workflow(c) => c.source(start, end),
+            WaitSite::Script(f) => f.text.get(start..end).unwrap_or(""),
+        }
+    }
+}
+
+/// One shell script or Makefile with its commands.
+#[derive(Debug)]
+pub struct ScriptCommands<'a> {
+    /// The file.
+    pub file: &'a SourceFile,
+    /// Its commands; word offsets are bytes of the file's text.
+    pub commands: Vec<ParsedCommand>,
+}
+
+/// What the shell runs of a script file, with the same byte offsets as the file: the file
+/// itself for a shell script; for a Makefile only its recipe lines (those that start with a
+/// tab), with the tab and make's `@`, `-` and `+` prefixes blanked, and every other line
+/// (targets, variables, comments, directives) blanked, so a `status` written in a variable or
+/// an `echo`ed string is not a command (GNU make manual, "Recipe Syntax").
+pub fn shell_view<'t>(rel: &str, text: &'t str) -> std::borrow::Cow<'t, str> {
+    if !crate::repo::classify::is_makefile_path(rel) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut continued = false;
+    for line in text.split_inclusive('\n') {
+        let body = line.strip_suffix('\n').unwrap_or(line);
+        let newline = &line[body.len()..];
+        if let Some(recipe) = body.strip_prefix('\t') {
+            out.push(' ');
+            let prefix = if continued {
+                0
+            } else {
+                recipe.len() - recipe.trim_start_matches(['@', '-', '+', ' ', '\t']).len()
+            };
+            out.extend(std::iter::repeat_n(' ', prefix));
+            push_make_recipe(&mut out, &recipe[prefix..]);
+            continued = body.ends_with('\\');
+        } else if continued {
+            push_make_recipe(&mut out, body);
+            continued = body.ends_with('\\');
+        } else {
+            out.extend(std::iter::repeat_n(' ', body.len()));
+        }
+        out.push_str(newline);
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// Appends a recipe line as the shell sees it, at the same byte offsets: make expands
+/// `$(VAR)` and `${VAR}` before the shell runs, so each reference becomes `$` and
+/// underscores (a value the repo cannot know, like a shell variable), and `$$` (a literal `$`
+/// for the shell) becomes `$_`.
+fn push_make_recipe(out: &mut String, line: &str) {
+    let bytes = line.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' && i + 1 < bytes.len() {
+            let open = bytes[i + 1];
+            if open == b'$' {
+                out.push_str("$_");
+                i += 2;
+                continue;
+            }
+            if open == b'(' || open == b'{' {
+                let close = if open == b'(' { b')' } else { b'}' };
+                let mut depth = 0usize;
+                let mut end = None;
+                for (j, &b) in bytes.iter().enumerate().skip(i + 1) {
+                    if b == open {
+                        depth += 1;
+                    } else if b == close {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(j);
+                            break;
+                        }
+                    }
+                }
+                if let Some(end) = end {
+                    out.push('$');
+                    out.extend(std::iter::repeat_n('_', end - i));
+                    i = end + 1;
+                    continue;
+                }
+            }
+        }
+        // Copy the rest of this character (the line is valid UTF-8, so a multi-byte
+        // character is copied whole).
+        let next = line[i..].chars().next().map_or(1, char::len_utf8);
+        out.push_str(&line[i..i + next]);
+        i += next;
+    }
+}
+
+/// Every shell script and Makefile's commands, worked out once per run.
+pub(crate) fn script_commands<'a>(cx: &Facts<'a>) -> &'a [ScriptCommands<'a>] {
+    cx.memo.scripts.get_or_init(|| {
+        cx.repo
+            .files
+            .iter()
+            .filter(|f| f.docs.is_empty() && crate::repo::classify::is_script_path(&f.rel))
+            .map(|file| ScriptCommands {
+                file,
+                commands: shell_commands(&shell_view(&file.rel, &file.text))
+                    .into_iter()
+                    .map(ParsedCommand::new)
+                    .collect(),
+            })
+            .collect()
+    })
+}
+
+/// Calls `f` for every `kubectl argo rollouts status` that watches (the default;
+/// `--watch=false` returns at once and waits for nothing): in every workflow job, then in
+/// every shell script and Makefile.
+pub fn for_each_status_wait(cx: &Facts<'_>, mut f: impl FnMut(&WaitSite<'_>, &ArgoCommand)) {
     for_each_job(cx, |_, _, commands| {
         for command in commands {
             if let Some(argo) = command.argo
                 && argo.sub == "status"
                 && argo.watches()
             {
-                f(command, argo);
+                f(&WaitSite::Workflow(command), argo);
             }
         }
     });
+    for script in script_commands(cx) {
+        for command in &script.commands {
+            if let Some(argo) = &command.argo
+                && argo.sub == "status"
+                && argo.watches()
+            {
+                f(&WaitSite::Script(script.file), argo);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn makefiles_are_read_as_their_recipes_at_the_same_offsets() {
+        let make = "NS ?= prod\nX = kubectl argo rollouts status a\n# kubectl argo rollouts status b\nwait:\n\t@kubectl argo rollouts status api \\\n\t\t-n $(NS) --timeout=$$T\n";
+        let view = shell_view("ops/Makefile", make);
+        assert_eq!(view.len(), make.len());
+        let commands = shell_commands(&view);
+        assert_eq!(commands.len(), 1, "{view:?}");
+        let argo = argo_command(&commands[0]).expect("an argo command");
+        assert_eq!(argo.rollout().map(|w| w.text.as_str()), Some("api"));
+        // Make expands $(NS) before the shell runs: the namespace is unknown here.
+        assert_eq!(argo.call.namespace(), None);
+        assert!(matches!(argo.timeout(), StatusTimeout::Dynamic(_)));
+        let start = argo.call.start;
+        assert_eq!(&make[start..start + 7], "kubectl");
+        // A shell script is read as it is.
+        assert_eq!(shell_view("deploy.sh", make), make);
+    }
 
     fn texts(cmd: &[Word]) -> Vec<&str> {
         cmd.iter().map(|w| w.text.as_str()).collect()

@@ -141,6 +141,26 @@ pub fn is_workflow_path(rel: &str) -> bool {
     parts.len() >= 3 && parts[parts.len() - 2] == "workflows" && parts[parts.len() - 3] == ".github"
 }
 
+/// Is `rel` a shell script (`*.sh`, `*.bash`) or a Makefile (`Makefile`, `makefile`,
+/// `GNUmakefile`, `*.mk`)? Their `kubectl argo rollouts` commands get the CI checks; they hold
+/// no Kubernetes objects.
+pub fn is_script_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    is_makefile_path(rel)
+        || name
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && matches!(ext, "sh" | "bash"))
+}
+
+/// Is `rel` a Makefile (see [`is_script_path`])?
+pub fn is_makefile_path(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    matches!(name, "Makefile" | "makefile" | "GNUmakefile")
+        || name
+            .rsplit_once('.')
+            .is_some_and(|(stem, ext)| !stem.is_empty() && ext == "mk")
+}
+
 fn str_at<'a>(v: NodeRef<'a>, pointer: &str) -> Option<&'a str> {
     v.pointer(pointer)?.as_str()
 }

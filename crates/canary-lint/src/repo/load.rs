@@ -86,6 +86,17 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
         may_suppress: false,
     };
     let whole_file = Span::file_start();
+    if super::classify::is_script_path(rel) {
+        // A shell script or Makefile: kept as text for the CI checks, never parsed as YAML.
+        // One that is binary or not UTF-8 is not something those checks can read: skipped
+        // without a finding, since it is not a manifest.
+        if !bytes.contains(&0)
+            && let Ok(text) = String::from_utf8(bytes)
+        {
+            source.text = text;
+        }
+        return (source, Vec::new());
+    }
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         let d = LoadProblem::new(
             ProblemKind::Parse,

@@ -257,7 +257,12 @@ fn examine(
         return Found::Nothing;
     };
     let path = entry.path();
-    if !wanted_extension(path) {
+    if !wanted_extension(path)
+        && !path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(super::classify::is_script_path)
+    {
         return Found::Nothing;
     }
     let rel = relative(root, path);

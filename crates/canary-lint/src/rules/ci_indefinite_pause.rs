@@ -71,7 +71,7 @@ impl Rule for CiIndefinitePause {
                 out.push(
                     Diagnostic::new(
                         &Self::META,
-                        cx.repo.file_of(command.doc).rel.clone(),
+                        command.file(cx),
                         command.span(cx, argo.call.start, argo.call.end),
                         format!(
                             "Rollout `{}` pauses indefinitely (step {}), so `kubectl argo rollouts status` cannot succeed until someone runs `kubectl argo rollouts promote {}`",

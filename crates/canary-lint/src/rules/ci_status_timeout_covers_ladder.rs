@@ -21,6 +21,11 @@ declare_rule! {
     /// per `setWeight` step (`readiness_allowance_secs`, default 60 s). The message prints the
     /// budget. A bare number such as `--timeout=1800` is reported too.
     ///
+    /// The same commands in shell scripts (`*.sh`, `*.bash`) and Makefiles (`Makefile`,
+    /// `makefile`, `GNUmakefile`, `*.mk`; recipe lines only) are checked too. Only commands
+    /// count: comments, `echo`ed strings and Makefile variables are not run. A value set at
+    /// run time (`"$TIMEOUT"`, `${{ env.T }}`, `$(STATUS_TIMEOUT)`) is not judged.
+    ///
     /// ## Why it matters
     ///
     /// `status` exits 1 with `Rollout status watch exceeded timeout` when `D` runs out, while
@@ -72,7 +77,7 @@ impl Rule for CiStatusTimeoutCoversLadder {
                     out.push(
                         Diagnostic::new(
                             &Self::META,
-                            cx.repo.file_of(command.doc).rel.clone(),
+                            command.file(cx),
                             command.span(cx, flag.start, flag.end),
                             format!(
                                 "`{}` is not a Go duration ({why}); `kubectl argo rollouts status` rejects it and the step fails before waiting",
@@ -99,7 +104,7 @@ impl Rule for CiStatusTimeoutCoversLadder {
                         out.push(
                             Diagnostic::new(
                                 &Self::META,
-                                cx.repo.file_of(command.doc).rel.clone(),
+                                command.file(cx),
                                 command.span(cx, flag.start, flag.end),
                                 format!(
                                     "`{}` ({secs}s) is shorter than the ladder of Rollout `{}`: {}{caveat}",
@@ -121,7 +126,7 @@ impl Rule for CiStatusTimeoutCoversLadder {
                         );
                     }
                 }
-                StatusTimeout::Absent | StatusTimeout::Zero(_) => {}
+                StatusTimeout::Absent | StatusTimeout::Zero(_) | StatusTimeout::Dynamic(_) => {}
             }
         });
     }

@@ -13,6 +13,11 @@ declare_rule! {
     /// watches (the default; `--watch=false` prints once and exits) sets `-t/--timeout` to a
     /// non-zero duration.
     ///
+    /// The same commands in shell scripts (`*.sh`, `*.bash`) and Makefiles (`Makefile`,
+    /// `makefile`, `GNUmakefile`, `*.mk`; recipe lines only) are checked too. Only commands
+    /// count: comments, `echo`ed strings and Makefile variables are not run. A value set at
+    /// run time (`"$TIMEOUT"`, `${{ env.T }}`, `$(STATUS_TIMEOUT)`) is not judged.
+    ///
     /// ## Why it matters
     ///
     /// The default timeout is 0, which means *wait forever*. `status` returns only when the
@@ -66,12 +71,16 @@ impl Rule for CiStatusWithoutTimeout {
                         command.source(flag.start, flag.end)
                     ),
                 ),
-                StatusTimeout::Invalid(..) | StatusTimeout::Seconds(..) => return,
+                StatusTimeout::Invalid(..)
+                | StatusTimeout::Seconds(..)
+                | StatusTimeout::Dynamic(_) => {
+                    return;
+                }
             };
             out.push(
                 Diagnostic::new(
                     &Self::META,
-                    cx.repo.file_of(command.doc).rel.clone(),
+                    command.file(cx),
                     span,
                     message,
                 )
