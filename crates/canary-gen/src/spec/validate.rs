@@ -743,6 +743,68 @@ mod tests {
         assert_eq!(unprintable("two\nlines\tand a tab"), None);
     }
 
+    /// Issue 12, defect 4: queries whose result no generated condition can read are refused
+    /// at the query's line; a scalar is accepted (its condition compares `result` itself).
+    #[test]
+    fn result_shapes_the_condition_cannot_read_are_refused_at_their_line() {
+        let up = r#"      query: min(up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"})"#;
+        let line = DEFAULT_SPEC_TEXT
+            .lines()
+            .position(|l| l == up)
+            .map_or(0, |i| i + 1);
+        assert_ne!(line, 0);
+        let with = |query: &str| DEFAULT_SPEC_TEXT.replace(up, &format!("      query: {query}"));
+        let scalar = with(
+            r#"scalar(min(up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}))"#,
+        );
+        assert_eq!(problems(&scalar), "");
+        let out = problems(&with(
+            r#"up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}[5m]"#,
+        ));
+        assert!(out.contains("returns a range vector"), "{out}");
+        assert!(out.contains(&format!("c.yaml:{line}:14")), "{out}");
+        let out = problems(&with(r#"'"text"'"#));
+        assert!(out.contains("returns a string"), "{out}");
+
+        let nr = "      query: SELECT uniqueCount(host) AS 'value' FROM Transaction WHERE appName = '{{args.app-name}}' AND host LIKE '%-{{args.canary-hash}}-%' SINCE 2 minutes ago";
+        let line = DEFAULT_SPEC_TEXT
+            .lines()
+            .position(|l| l == nr)
+            .map_or(0, |i| i + 1);
+        assert_ne!(line, 0);
+        let newrelic = DEFAULT_SPEC_TEXT.replace("use: prometheus", "use: newrelic");
+        assert_ne!(newrelic, DEFAULT_SPEC_TEXT);
+        assert_eq!(problems(&newrelic), "");
+        for (function, returns) in [
+            ("percentile(duration, 99)", "`percentile()` returns a map"),
+            ("uniques(host)", "`uniques()` returns a list"),
+            (
+                "histogram(duration, 10, 20)",
+                "`histogram()` returns a list",
+            ),
+        ] {
+            let text = newrelic.replace(
+                nr,
+                &nr.replace(
+                    "uniqueCount(host) AS 'value'",
+                    &format!("{function} AS 'value'"),
+                ),
+            );
+            let out = problems(&text);
+            assert!(out.contains(returns), "{function}: {out}");
+            assert!(out.contains(&format!("c.yaml:{line}:14")), "{out}");
+        }
+        // Under another alias the nested value is not what the condition reads.
+        let text = newrelic.replace(
+            nr,
+            &nr.replace(
+                "uniqueCount(host) AS 'value'",
+                "uniqueCount(host) AS 'value', percentile(duration, 99) AS 'p99'",
+            ),
+        );
+        assert_eq!(problems(&text), "");
+    }
+
     #[test]
     fn label_syntax() {
         assert!(is_label_key("app.kubernetes.io/name"));
