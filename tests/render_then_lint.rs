@@ -87,6 +87,14 @@ fn many_series_and_scalar_gates_lint_clean() {
         }
     });
     canary_gen::spec::validate(&loaded).expect("valid");
+    let notices = canary_gen::bundle::build(&loaded.spec).notices;
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.starts_with("gate `deploy-job-failures` can return several series")),
+        "{notices:?}"
+    );
+    assert!(!notices.iter().any(|n| n.contains("`api-up` can return")));
     render_into(&loaded, dir.path());
     copy_fixture("e2e/app", dir.path());
     copy_fixture("e2e/ingress-basic", dir.path());

@@ -772,6 +772,20 @@ pub fn build(spec: &CanarySpec) -> Bundle {
             Provider::Prometheus => m.prometheus.as_ref(),
             Provider::Newrelic => m.newrelic.as_ref(),
         };
+        if spec.provider.use_ == Provider::Prometheus
+            && let Some(q) = query
+        {
+            let args = known_args(spec);
+            let resolved = substitute_args(&q.query, |name| args.get(name).cloned());
+            if canary_core::promql_shape::shape(&resolved)
+                .is_ok_and(|s| s.many && s.kind == ResultKind::Vector)
+            {
+                notices.push(format!(
+                    "gate `{}` can return several series: its condition judges every one (`all(result, …)`), so one series past the threshold fails the measurement",
+                    m.name
+                ));
+            }
+        }
         if query.is_some_and(|q| q.scope == QueryScope::App) {
             notices.push(format!(
                 "gate `{}` has `scope: app`: it measures stable and canary pods together, so a bad canary at a low weight barely moves it",
