@@ -827,3 +827,36 @@ pub fn build(spec: &CanarySpec) -> Bundle {
         role_binding,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canary_core::condition::result_use;
+
+    /// The generated conditions read `result` the way the linter (CL603-CL605, through
+    /// `canary_core::condition`) expects for each result kind, so the two tools agree.
+    #[test]
+    fn conditions_fit_the_result_kind_as_the_linter_reads_them() {
+        let Ok(loaded) = crate::spec::default_spec() else {
+            panic!("the built-in spec loads");
+        };
+        for no_data in [NoData::Pass, NoData::Fail] {
+            let mut metric = loaded.spec.metrics[0].clone();
+            metric.no_data = no_data;
+            let vector = result_use(&success_condition(
+                &metric,
+                Provider::Prometheus,
+                ResultKind::Vector,
+            ));
+            assert!(vector.tests_len && vector.uses("all") && vector.tests_nan_of_element);
+            assert!(!vector.indexes && vector.as_number.is_none());
+            let scalar = result_use(&success_condition(
+                &metric,
+                Provider::Prometheus,
+                ResultKind::Scalar,
+            ));
+            assert!(!scalar.as_list() && scalar.number_test_on_result);
+            assert!(scalar.as_number.is_some());
+        }
+    }
+}
