@@ -28,16 +28,18 @@ fn render_to_stdout_is_one_manifest_stream() {
         .iter()
         .filter_map(|d| d.value()["kind"].as_str())
         .collect();
+    // Apply order (issue 12): what the Rollout refers to exists before it, so `kubectl apply
+    // -f -` never shows the controller a Rollout with a missing Service or template.
     assert_eq!(
         kinds,
         [
-            "Rollout",
-            "AnalysisTemplate",
-            "Service",
-            "Service",
             "ServiceAccount",
             "Role",
-            "RoleBinding"
+            "RoleBinding",
+            "Service",
+            "Service",
+            "AnalysisTemplate",
+            "Rollout"
         ]
     );
     assert!(stdout.contains("newRelic:"), "New Relic provider used");
@@ -45,6 +47,38 @@ fn render_to_stdout_is_one_manifest_stream() {
         text(&out.stderr).contains("warning: without traffic routing"),
         "effective weight notice on stderr"
     );
+}
+
+#[test]
+fn render_to_stdout_is_in_apply_order_for_prometheus_and_a_custom_layout() {
+    let kinds_of = |stdout: &str| -> Vec<String> {
+        let docs =
+            canary_core::located::load_str(stdout, Default::default()).expect("stdout parses");
+        docs.iter()
+            .filter_map(|d| d.value()["kind"].as_str().map(str::to_string))
+            .collect()
+    };
+    let out = run_gen(&["render", "--provider", "prometheus"], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        kinds_of(&text(&out.stdout)),
+        [
+            "ServiceAccount",
+            "Role",
+            "RoleBinding",
+            "Service",
+            "Service",
+            "AnalysisTemplate",
+            "PrometheusRule",
+            "Rollout"
+        ]
+    );
+    let spec = common::root().join("fixtures/gen/custom/canary.yaml");
+    let out = run_gen(&["render", "--config", spec.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let kinds = kinds_of(&text(&out.stdout));
+    assert_eq!(kinds.first().map(String::as_str), Some("ServiceAccount"));
+    assert_eq!(kinds.last().map(String::as_str), Some("Rollout"));
 }
 
 #[test]
@@ -354,4 +388,36 @@ fn promtool_writes_rules_and_tests_and_warns_on_uncovered_gates() {
     );
     let rules = std::fs::read_to_string(dir.path().join("canary-gates.rules.yml")).unwrap();
     assert!(rules.contains("stddev"), "{rules}");
+}
+
+/// Issue 12: a New Relic-only spec gets the alert rules and a note of what was skipped, and
+/// exits 0 (it exited 2 with "metric … has no `prometheus` query").
+#[test]
+fn promtool_on_a_new_relic_only_spec_emits_the_alert_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let spec = common::root().join("fixtures/gen/custom/canary.yaml");
+    let out = run_gen(
+        &[
+            "promtool",
+            "--config",
+            spec.to_str().unwrap(),
+            "--out-dir",
+            dir.path().to_str().unwrap(),
+        ],
+        None,
+    );
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: gate error-rate: skipped, it has no `prometheus` query"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gate p99-latency: skipped"), "{stderr}");
+    assert!(
+        stderr.contains("note: no gate has a `prometheus` query: the files check the PrometheusRule alerts only (CanaryAborted, CanaryAnalysisMetricsMissing)"),
+        "{stderr}"
+    );
+    let rules = std::fs::read_to_string(dir.path().join("canary-gates.rules.yml")).unwrap();
+    assert!(rules.contains("alert: CanaryAborted"), "{rules}");
+    assert!(!rules.contains("record:"), "{rules}");
 }

@@ -16,7 +16,7 @@ use canary_core::ladder::{
 use canary_core::model::ServiceAccount;
 use canary_core::model::analysis::{
     AnalysisTemplateSpec, Argument, Metric, MetricProvider, NewRelicMetric, PrometheusMetric,
-    arg_placeholders,
+    arg_placeholders, substitute_args,
 };
 use canary_core::model::monitoring::{MONITORING_API_VERSION, PrometheusRuleSpec, Rule, RuleGroup};
 use canary_core::model::newrelic::{
@@ -32,6 +32,7 @@ use canary_core::model::values::{DurationString, IntOrString, parse_go_duration}
 use canary_core::model::{
     AnalysisTemplate, Dashboard, NrqlCondition, PrometheusRule, Role, RoleBinding, Rollout, Service,
 };
+use canary_core::promql_shape::ResultKind;
 use canary_core::rbac::{CI_COMMANDS, grants_for};
 
 /// Every object a migration needs, built from one spec.
@@ -183,23 +184,54 @@ pub fn threshold(metric: &MetricSpec) -> (&'static str, f64) {
     }
 }
 
-/// The expr condition for a gate. Prometheus vectors are guarded against empty results and NaN
-/// (Argo docs "Empty array" and "NaN and Infinity"; argo-rollouts#1466, PR #1481, PR #977);
+/// What the Prometheus query of `metric` hands to the condition, read with
+/// `canary_core::promql_shape` after the args are filled in as the Rollout fills them. A query
+/// that does not parse is reported by `spec::validate`; it is taken as a vector here.
+pub fn prometheus_result_kind(spec: &CanarySpec, metric: &MetricSpec) -> ResultKind {
+    let Some(q) = &metric.prometheus else {
+        return ResultKind::Vector;
+    };
+    let args = known_args(spec);
+    let query = substitute_args(&q.query, |name| args.get(name).cloned());
+    canary_core::promql_shape::shape(&query).map_or(ResultKind::Vector, |s| s.kind)
+}
+
+/// The expr condition for a gate.
+///
+/// Prometheus (argo-rollouts `metricproviders/prometheus/prometheus.go` `processResponse`):
+/// a vector arrives as `[]float64`, one element per series in Prometheus' order, so every
+/// element is judged with expr's `all(result, …)` (expr-lang/expr v1.17.8, the version in
+/// argo-rollouts' go.mod: `builtin/builtin.go` `all`, `docs/language-definition.md`: true on
+/// an empty array). `len(result) > 0 &&` keeps an empty result from passing a `noData: fail`
+/// gate; `noData: pass` says `len(result) == 0 ||` on purpose. NaN (0/0, no traffic) compares
+/// false in Go, so `!isNaN(#) && # <= X` fails it and `isNaN(#) || # <= X` passes it (Argo
+/// docs "NaN and Infinity"; argo-rollouts#1466, PR #1481, PR #977). A scalar arrives as a bare
+/// `float64`: `len(result)` and `all(result, …)` fail to compile on it (expr
+/// `checker/checker.go` `builtinNode`: "builtin all takes only array"), so the condition
+/// compares `result` itself; `scalar(v)` is NaN when `v` has no element, so NaN stands for
+/// no data. The result kind must be `Vector` for anything but a Prometheus scalar.
+///
 /// New Relic results are a map keyed by the `AS 'value'` alias, null when there is no data.
-pub fn success_condition(metric: &MetricSpec, provider: Provider) -> String {
+pub fn success_condition(metric: &MetricSpec, provider: Provider, kind: ResultKind) -> String {
     let (op, threshold) = threshold(metric);
     let t = float_literal(threshold);
-    match (provider, metric.no_data) {
-        (Provider::Prometheus, NoData::Pass) => {
-            format!("len(result) == 0 || isNaN(result[0]) || result[0] {op} {t}")
+    match (provider, metric.no_data, kind) {
+        (Provider::Prometheus, NoData::Pass, ResultKind::Scalar) => {
+            format!("isNaN(result) || result {op} {t}")
         }
-        (Provider::Prometheus, NoData::Fail) => {
-            format!("len(result) > 0 && !isNaN(result[0]) && result[0] {op} {t}")
+        (Provider::Prometheus, NoData::Fail, ResultKind::Scalar) => {
+            format!("!isNaN(result) && result {op} {t}")
         }
-        (Provider::Newrelic, NoData::Pass) => {
+        (Provider::Prometheus, NoData::Pass, _) => {
+            format!("len(result) == 0 || all(result, isNaN(#) || # {op} {t})")
+        }
+        (Provider::Prometheus, NoData::Fail, _) => {
+            format!("len(result) > 0 && all(result, !isNaN(#) && # {op} {t})")
+        }
+        (Provider::Newrelic, NoData::Pass, _) => {
             format!("result.value == nil || result.value {op} {t}")
         }
-        (Provider::Newrelic, NoData::Fail) => {
+        (Provider::Newrelic, NoData::Fail, _) => {
             format!("result.value != nil && result.value {op} {t}")
         }
     }
@@ -252,7 +284,14 @@ fn analysis_template(spec: &CanarySpec) -> AnalysisTemplate {
                     .filter(|d| parse_go_duration(d).is_ok_and(|s| s > 0))
                     .map(|d| DurationString(d.clone())),
                 count: Some(IntOrString::Int(spec.analysis.count)),
-                success_condition: Some(success_condition(m, provider)),
+                success_condition: Some(success_condition(
+                    m,
+                    provider,
+                    match provider {
+                        Provider::Prometheus => prometheus_result_kind(spec, m),
+                        Provider::Newrelic => ResultKind::Vector,
+                    },
+                )),
                 failure_limit: Some(IntOrString::Int(spec.analysis.failure_limit)),
                 provider: provider_block,
                 ..Default::default()
@@ -602,8 +641,14 @@ pub fn canary_tiles(spec: &CanarySpec) -> Vec<DashboardWidget> {
         tile(
             1,
             format!("Canary — {} rollout phase", app.name),
+            // `rollout_info` exists only for the current phase at each scrape (argo-rollouts
+            // `controller/metrics/rollouts.go` `collectRollouts`), so `FACET phase` listed every
+            // phase seen that day. `latest(phase)` is the phase of the newest data point (NRQL
+            // reference, newrelic/docs-website `nrql-syntax-clauses-functions.mdx` `latest()`:
+            // "the most recent value for an attribute"; ties at one timestamp are random, and
+            // one timestamp holds one phase of one Rollout).
             format!(
-                "SELECT latest(rollout_info) FROM Metric WHERE name = '{}' AND {ns} FACET phase, strategy SINCE 1 day ago",
+                "SELECT latest(phase) AS 'phase', latest(strategy) AS 'strategy' FROM Metric WHERE metricName = 'rollout_info' AND name = '{}' AND {ns} SINCE 1 day ago",
                 app.name
             ),
         ),
@@ -830,6 +875,20 @@ pub fn build(spec: &CanarySpec) -> Bundle {
             Provider::Prometheus => m.prometheus.as_ref(),
             Provider::Newrelic => m.newrelic.as_ref(),
         };
+        if spec.provider.use_ == Provider::Prometheus
+            && let Some(q) = query
+        {
+            let args = known_args(spec);
+            let resolved = substitute_args(&q.query, |name| args.get(name).cloned());
+            if canary_core::promql_shape::shape(&resolved)
+                .is_ok_and(|s| s.many && s.kind == ResultKind::Vector)
+            {
+                notices.push(format!(
+                    "gate `{}` can return several series: its condition judges every one (`all(result, …)`), so one series past the threshold fails the measurement",
+                    m.name
+                ));
+            }
+        }
         if query.is_some_and(|q| q.scope == QueryScope::App) {
             notices.push(format!(
                 "gate `{}` has `scope: app`: it measures stable and canary pods together, so a bad canary at a low weight barely moves it",
@@ -869,5 +928,38 @@ pub fn build(spec: &CanarySpec) -> Bundle {
         role,
         role_reasons,
         role_binding,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use canary_core::condition::result_use;
+
+    /// The generated conditions read `result` the way the linter (CL603-CL605, through
+    /// `canary_core::condition`) expects for each result kind, so the two tools agree.
+    #[test]
+    fn conditions_fit_the_result_kind_as_the_linter_reads_them() {
+        let Ok(loaded) = crate::spec::default_spec() else {
+            panic!("the built-in spec loads");
+        };
+        for no_data in [NoData::Pass, NoData::Fail] {
+            let mut metric = loaded.spec.metrics[0].clone();
+            metric.no_data = no_data;
+            let vector = result_use(&success_condition(
+                &metric,
+                Provider::Prometheus,
+                ResultKind::Vector,
+            ));
+            assert!(vector.tests_len && vector.uses("all") && vector.tests_nan_of_element);
+            assert!(!vector.indexes && vector.as_number.is_none());
+            let scalar = result_use(&success_condition(
+                &metric,
+                Provider::Prometheus,
+                ResultKind::Scalar,
+            ));
+            assert!(!scalar.as_list() && scalar.number_test_on_result);
+            assert!(scalar.as_number.is_some());
+        }
     }
 }

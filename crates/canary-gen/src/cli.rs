@@ -12,8 +12,8 @@ use crate::output::{
 };
 use crate::render::{RenderedFile, Scope, manifest_stream, render_scope};
 use crate::spec::{
-    DEFAULT_SPEC_TEXT, LoadedSpec, Overrides, Provider, Routing, default_spec_then, load_spec_then,
-    schema, validate,
+    DEFAULT_SPEC_TEXT, LoadedSpec, MissingQuery, Overrides, Provider, Routing, default_spec_then,
+    load_spec_then, schema, validate_with,
 };
 use canary_core::model::values::format_go_duration;
 
@@ -137,6 +137,15 @@ pub fn load_and<T: Send>(
     args: &SpecArgs,
     work: impl FnOnce(&LoadedSpec) -> Result<T, Failure> + Send,
 ) -> Result<T, Failure> {
+    load_and_with(args, MissingQuery::Error, work)
+}
+
+/// [`load_and`], with metrics that lack a query for the provider refused or skipped.
+pub fn load_and_with<T: Send>(
+    args: &SpecArgs,
+    missing: MissingQuery,
+    work: impl FnOnce(&LoadedSpec) -> Result<T, Failure> + Send,
+) -> Result<T, Failure> {
     let overrides = Overrides {
         provider: args.provider,
         routing: args.traffic,
@@ -145,7 +154,7 @@ pub fn load_and<T: Send>(
     let work = |loaded: &LoadedSpec| {
         let mut loaded = loaded.clone();
         overrides.apply(&mut loaded);
-        validate(&loaded).map_err(|e| fail(e.render(styled())))?;
+        validate_with(&loaded, missing).map_err(|e| fail(e.render(styled())))?;
         work(&loaded)
     };
     let result = match &args.config {
@@ -245,13 +254,30 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> Result<i32, Fa
                 provider: Some(Provider::Prometheus),
                 ..SpecArgs::default()
             };
-            let (suite, files) = load_and(&spec_args, |loaded| {
+            // Every metric with a Prometheus query is checked, whatever the spec's provider; a
+            // metric with only a New Relic query is skipped, and the PrometheusRule's alerts
+            // are checked even when no gate has a Prometheus query (issue 12).
+            let (suite, files) = load_and_with(&spec_args, MissingQuery::Skip, |loaded| {
                 let bundle = build(&loaded.spec);
                 let suite = crate::promtool::suite(&bundle);
                 let files =
                     crate::promtool::render(&suite).map_err(|e| fail(format!("error: {e}")))?;
                 Ok((suite, files))
             })?;
+            for metric in &suite.skipped {
+                let _ = writeln!(
+                    err,
+                    "warning: gate {metric}: skipped, it has no `prometheus` query (promtool checks PromQL only)"
+                );
+            }
+            if suite.gates.is_empty() {
+                let alerts: Vec<&str> = suite.alerts.iter().map(|a| a.alert.as_str()).collect();
+                let _ = writeln!(
+                    err,
+                    "note: no gate has a `prometheus` query: the files check the PrometheusRule alerts only ({}), as `render --provider prometheus` writes them",
+                    alerts.join(", ")
+                );
+            }
             for g in &suite.gates {
                 if let Some(why) = &g.uncovered {
                     let _ = writeln!(

@@ -705,10 +705,41 @@ pub fn ladder_diagram(bundle: &Bundle) -> String {
     out
 }
 
-/// The Kubernetes manifests as one multi-document stream, for `kubectl apply -f -`.
+/// The order of the manifest stream, by the file name each manifest file starts with (the
+/// names `render_scope` gives them; only their directory comes from the layout).
+///
+/// What the Rollout refers to comes before it, so `kubectl apply -f -` never shows the
+/// controller a Rollout whose Services or AnalysisTemplate do not exist yet: it would set an
+/// InvalidSpec condition (`services "<svc>" not found`, `AnalysisTemplate '<n>' not found`;
+/// argo-rollouts `rollout/controller.go` `getReferencedServices`,
+/// `getReferencedAnalysisTemplatesFromRef`) and report the Rollout Degraded until a later sync
+/// finds them. The CI RBAC goes first (nothing refers to it; CI can run as soon as the Rollout
+/// exists), the PrometheusRule before the Rollout so the first canary cannot abort unwatched.
+/// Everything else `render` writes (New Relic JSON, the workflow, the runbook) is not applied
+/// with kubectl and is not printed.
+pub const STREAM_ORDER: [&str; 5] = [
+    "rbac-",
+    "services-",
+    "analysistemplate-",
+    "prometheusrule-",
+    "rollout-",
+];
+
+fn stream_rank(path: &str) -> usize {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    STREAM_ORDER
+        .iter()
+        .position(|prefix| name.starts_with(prefix))
+        .unwrap_or(STREAM_ORDER.len())
+}
+
+/// The Kubernetes manifests as one multi-document stream, for `kubectl apply -f -`, in
+/// [`STREAM_ORDER`].
 pub fn manifest_stream(files: &[RenderedFile]) -> String {
     let mut out = String::new();
-    for f in files.iter().filter(|f| f.is_manifest) {
+    let mut manifests: Vec<&RenderedFile> = files.iter().filter(|f| f.is_manifest).collect();
+    manifests.sort_by_key(|f| stream_rank(&f.path));
+    for f in manifests {
         if !out.is_empty() {
             out.push_str("---\n");
         }

@@ -13,7 +13,8 @@ use canary_gen::promtool::condition::{Outcome, Verdict};
 use canary_gen::promtool::{Gate, RULES_FILE, Suite, TESTS_FILE, render, suite};
 use canary_gen::render::RenderedFile;
 use canary_gen::spec::{
-    LoadedSpec, Overrides, Provider, QueryScope, default_spec, load_spec, validate,
+    DEFAULT_SPEC_TEXT, LoadedSpec, MissingQuery, Overrides, Provider, QueryScope, default_spec,
+    load_spec, validate, validate_with,
 };
 
 fn load(rel: Option<&str>) -> LoadedSpec {
@@ -211,6 +212,83 @@ fn promtool_accepts_the_rules_and_passes_the_tests() {
         let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
         assert!(ok, "{rel:?}: promtool test rules failed:\n{out}");
     }
+}
+
+/// Issue 12: `canary-gen promtool` on a New Relic-only spec checks what applies (the
+/// PrometheusRule's alerts) instead of refusing the spec for its missing Prometheus queries.
+#[test]
+fn a_new_relic_only_spec_checks_the_alert_rules() {
+    let rel = "fixtures/gen/custom/canary.yaml";
+    let text = std::fs::read_to_string(common::root().join(rel)).expect("fixture exists");
+    let mut loaded = load_spec(rel, &text).expect("fixture loads");
+    Overrides {
+        provider: Some(Provider::Prometheus),
+        ..Overrides::default()
+    }
+    .apply(&mut loaded);
+    assert!(
+        validate(&loaded).is_err(),
+        "render refuses it: no Prometheus queries"
+    );
+    validate_with(&loaded, MissingQuery::Skip).expect("promtool takes it");
+    let suite = suite(&build(&loaded.spec));
+    assert!(suite.gates.is_empty());
+    assert_eq!(suite.skipped, ["error-rate", "p99-latency"]);
+    let files = render(&suite).expect("renders");
+    let rules = &files[0].contents;
+    assert!(rules.contains("alert: CanaryAborted"), "{rules}");
+    assert!(!rules.contains("canary-gates\n"), "{rules}");
+    assert!(rules.contains("#   error-rate"), "{rules}");
+    let Some(bin) = promtool() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), &files);
+    let (ok, out) = run(bin, dir.path(), &["check", "rules", RULES_FILE]);
+    assert!(ok && out.contains("SUCCESS: 2 rules found"), "{out}");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(ok, "{out}");
+}
+
+/// Issue 12, defect 4: a scalar query gets a condition on `result` itself, and its recording
+/// rule goes through `vector(…)` (a recording rule must be a vector), so promtool checks it.
+#[test]
+fn a_scalar_gate_is_judged_as_a_number() {
+    let up =
+        "query: min(up{job=\"{{args.job}}\",rollouts_pod_template_hash=\"{{args.canary-hash}}\"})";
+    let text = DEFAULT_SPEC_TEXT.replace(
+        up,
+        "query: scalar(min(up{job=\"{{args.job}}\",rollouts_pod_template_hash=\"{{args.canary-hash}}\"}))",
+    );
+    assert_ne!(text, DEFAULT_SPEC_TEXT);
+    let loaded = load_spec("canary.yaml", &text).expect("loads");
+    validate(&loaded).expect("a scalar query is accepted");
+    let bundle = build(&loaded.spec);
+    let condition = bundle.analysis_template.spec.metrics[2]
+        .success_condition
+        .clone()
+        .unwrap_or_default();
+    assert_eq!(condition, "!isNaN(result) && result >= 1.0");
+    let suite = suite(&bundle);
+    let g = gate(&suite, "api-up");
+    assert_eq!(g.condition, condition);
+    // scalar() of no series is NaN: noData: fail makes it a failure, not an evaluation error.
+    let none = g.scenario("no series").expect("no-series scenario");
+    assert_eq!(
+        (none.outcome, none.verdict),
+        (Outcome::NaN, Verdict::Failed)
+    );
+    let files = render(&suite).expect("renders");
+    assert!(
+        files[0].contents.contains("expr: \"vector(scalar(min(up{"),
+        "{}",
+        files[0].contents
+    );
+    let Some(bin) = promtool() else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    write(dir.path(), &files);
+    let (ok, out) = run(bin, dir.path(), &["check", "rules", RULES_FILE]);
+    assert!(ok, "{out}");
+    let (ok, out) = run(bin, dir.path(), &["test", "rules", TESTS_FILE]);
+    assert!(ok, "{out}");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Evaluates an AnalysisTemplate condition over a Prometheus result, for the subset of the
-//! expr language the generator writes (`len(result)`, `isNaN(result[0])`, `result[0]`,
-//! comparisons, `!`, `&&`, `||`, parentheses). The verdicts in the promtool test file come from
+//! expr language the generator writes (`len(result)`, `all(result, …)` with `#` for the
+//! element, `isNaN(…)`, `result[0]`, `result` itself for a scalar, comparisons, `!`, `&&`,
+//! `||`, parentheses). The verdicts in the promtool test file come from
 //! the condition text as rendered, not from the spec, so they cannot drift from what Argo runs.
 //!
 //! Argo evaluates `successCondition` with github.com/expr-lang/expr, `result` being the vector's
@@ -86,7 +87,7 @@ fn tokenize(text: &str) -> Result<Vec<Tok>, String> {
                 out.push(Tok::Op(op));
                 i += 2;
             } else {
-                let op = ["!", "<", ">", "(", ")", "[", "]", "-"]
+                let op = ["!", "<", ">", "(", ")", "[", "]", "-", "#", ","]
                     .into_iter()
                     .find(|o| o.as_bytes()[0] == b[i])
                     .ok_or_else(|| format!("unexpected `{c}`"))?;
@@ -102,6 +103,8 @@ struct Parser<'a> {
     toks: Vec<Tok>,
     pos: usize,
     result: &'a Outcome,
+    /// The element `#` stands for inside `all(result, …)`.
+    element: Option<f64>,
 }
 
 type Eval = Result<Val, Fault>;
@@ -220,33 +223,78 @@ impl Parser<'_> {
                 self.expect(")")?;
                 Ok(v)
             }
+            Some(Tok::Op("#")) => match (live, self.element) {
+                (false, _) => Ok(Val::Num(0.0)),
+                (true, Some(v)) => Ok(Val::Num(v)),
+                (true, None) => Err(Fault::Syntax("`#` outside all(result, …)".into())),
+            },
             Some(Tok::Ident(id)) => match id.as_str() {
                 "true" => Ok(Val::Bool(true)),
                 "false" => Ok(Val::Bool(false)),
-                "result" => self.result0(live),
-                "len" | "isNaN" => {
+                "result" if self.peek_op("[") => self.result0(live),
+                // `result` itself: a scalar query's bare number (expr cannot compare an empty
+                // list with a number, so an empty result is an evaluation error).
+                "result" => match (live, self.result) {
+                    (false, _) => Ok(Val::Num(0.0)),
+                    (true, Outcome::Empty) => Err(Fault::Runtime),
+                    (true, Outcome::NaN) => Ok(Val::Num(f64::NAN)),
+                    (true, Outcome::Value(v)) => Ok(Val::Num(*v)),
+                },
+                "len" => {
                     self.expect("(")?;
-                    match self.toks.get(self.pos) {
-                        Some(Tok::Ident(r)) if r == "result" => self.pos += 1,
-                        _ => return Err(Fault::Syntax(format!("{id}() of something else"))),
-                    }
-                    let v = if id == "len" {
-                        Val::Num(match self.result {
-                            Outcome::Empty => 0.0,
-                            _ => 1.0,
-                        })
-                    } else {
-                        match self.result0(live)? {
-                            Val::Num(n) => Val::Bool(n.is_nan()),
-                            b => b,
-                        }
-                    };
+                    self.expect_result()?;
                     self.expect(")")?;
-                    Ok(v)
+                    Ok(Val::Num(match self.result {
+                        Outcome::Empty => 0.0,
+                        _ => 1.0,
+                    }))
+                }
+                "isNaN" => {
+                    self.expect("(")?;
+                    let v = self.or(live)?;
+                    self.expect(")")?;
+                    match v {
+                        Val::Num(n) => Ok(Val::Bool(live && n.is_nan())),
+                        Val::Bool(_) => Err(Fault::Syntax("isNaN() of a boolean".into())),
+                    }
+                }
+                // `all(result, P)`: true on an empty list (expr-lang/expr
+                // `docs/language-definition.md`), else P of the one element (a result of several
+                // series is not a scenario: `outcome_of`).
+                "all" => {
+                    self.expect("(")?;
+                    self.expect_result()?;
+                    self.expect(",")?;
+                    let element = match self.result {
+                        Outcome::Empty => None,
+                        Outcome::NaN => Some(f64::NAN),
+                        Outcome::Value(v) => Some(*v),
+                    };
+                    let outer = self.element.replace(element.unwrap_or(0.0));
+                    let v = self.or(live && element.is_some());
+                    self.element = outer;
+                    let v = v?;
+                    self.expect(")")?;
+                    if !live || element.is_none() {
+                        return Ok(Val::Bool(true));
+                    }
+                    Ok(Val::Bool(truth(v)?))
                 }
                 other => Err(Fault::Syntax(format!("unknown name `{other}`"))),
             },
             _ => Err(Fault::Syntax("unexpected end or token".into())),
+        }
+    }
+
+    fn expect_result(&mut self) -> Result<(), Fault> {
+        match self.toks.get(self.pos) {
+            Some(Tok::Ident(r)) if r == "result" => {
+                self.pos += 1;
+                Ok(())
+            }
+            _ => Err(Fault::Syntax(
+                "a function of something other than result".into(),
+            )),
         }
     }
 }
@@ -268,6 +316,7 @@ pub fn verdict(success_condition: &str, result: Outcome) -> Result<Verdict, Stri
         toks: toks.clone(),
         pos: 0,
         result: &result,
+        element: None,
     };
     match check.or(false) {
         Err(Fault::Syntax(s)) => return Err(s),
@@ -278,6 +327,7 @@ pub fn verdict(success_condition: &str, result: Outcome) -> Result<Verdict, Stri
         toks,
         pos: 0,
         result: &result,
+        element: None,
     };
     match p.or(true) {
         Ok(v) => match truth(v) {
@@ -307,6 +357,36 @@ mod tests {
         assert_eq!(verdict(fail, Outcome::NaN), Ok(Verdict::Failed));
         assert_eq!(verdict(fail, Outcome::Value(1.0)), Ok(Verdict::Successful));
         assert_eq!(verdict(fail, Outcome::Value(0.0)), Ok(Verdict::Failed));
+    }
+
+    #[test]
+    fn every_element_and_scalar_conditions() {
+        let pass = "len(result) == 0 || all(result, isNaN(#) || # <= 0.05)";
+        assert_eq!(verdict(pass, Outcome::Empty), Ok(Verdict::Successful));
+        assert_eq!(verdict(pass, Outcome::NaN), Ok(Verdict::Successful));
+        assert_eq!(verdict(pass, Outcome::Value(0.01)), Ok(Verdict::Successful));
+        assert_eq!(verdict(pass, Outcome::Value(0.5)), Ok(Verdict::Failed));
+        let fail = "len(result) > 0 && all(result, !isNaN(#) && # >= 1.0)";
+        assert_eq!(verdict(fail, Outcome::Empty), Ok(Verdict::Failed));
+        assert_eq!(verdict(fail, Outcome::NaN), Ok(Verdict::Failed));
+        assert_eq!(verdict(fail, Outcome::Value(1.0)), Ok(Verdict::Successful));
+        assert_eq!(verdict(fail, Outcome::Value(0.0)), Ok(Verdict::Failed));
+        // Without the length guard an empty result passes: the trap the guard closes.
+        assert_eq!(
+            verdict("all(result, !isNaN(#) && # >= 1.0)", Outcome::Empty),
+            Ok(Verdict::Successful)
+        );
+        let scalar = "!isNaN(result) && result <= 0.05";
+        assert_eq!(verdict(scalar, Outcome::NaN), Ok(Verdict::Failed));
+        assert_eq!(
+            verdict(scalar, Outcome::Value(0.01)),
+            Ok(Verdict::Successful)
+        );
+        assert_eq!(
+            verdict("isNaN(result) || result <= 0.05", Outcome::NaN),
+            Ok(Verdict::Successful)
+        );
+        assert!(verdict("# > 1", Outcome::Value(2.0)).is_err());
     }
 
     #[test]

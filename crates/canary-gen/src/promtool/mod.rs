@@ -21,7 +21,7 @@ use promql_parser::parser::{Expr, VectorSelector};
 use regex_syntax::hir::{Class, Hir, HirKind};
 use serde_json::{Value, json};
 
-use crate::bundle::{Bundle, number, success_condition, threshold};
+use crate::bundle::{Bundle, number, prometheus_result_kind, success_condition, threshold};
 use crate::render::{RenderError, RenderedFile, check_yaml, render_template_pub};
 use crate::spec::{Provider, known_args};
 use canary_core::model::analysis::substitute_args;
@@ -111,6 +111,8 @@ pub struct Suite {
     pub app: String,
     /// One entry per gate.
     pub gates: Vec<Gate>,
+    /// Metrics left out: they have no Prometheus query.
+    pub skipped: Vec<String>,
     /// One entry per alerting rule of the PrometheusRule.
     pub alerts: Vec<AlertCase>,
     /// The rules file as data.
@@ -850,8 +852,12 @@ pub fn suite(bundle: &Bundle) -> Suite {
     let args = known_args(spec);
     let mut taken = Vec::new();
     let mut gates = Vec::new();
+    let mut skipped = Vec::new();
     for m in &spec.metrics {
-        let Some(q) = &m.prometheus else { continue };
+        let Some(q) = &m.prometheus else {
+            skipped.push(m.name.clone());
+            continue;
+        };
         let query = substitute_args(&q.query, |name| args.get(name).cloned());
         let record = record_name(&m.name, &taken);
         taken.push(record.clone());
@@ -859,14 +865,20 @@ pub fn suite(bundle: &Bundle) -> Suite {
             &m.name,
             record,
             query,
-            success_condition(m, Provider::Prometheus),
+            success_condition(m, Provider::Prometheus, prometheus_result_kind(spec, m)),
             threshold(m),
         ));
     }
-    let mut groups = vec![json!({
+    let mut groups: Vec<Value> = (!gates.is_empty()).then(|| json!({
         "name": format!("{}-canary-gates", spec.app.name),
-        "rules": gates.iter().map(|g| json!({"record": g.record, "expr": g.query})).collect::<Vec<_>>(),
-    })];
+        // A recording rule must be a vector (promtool check rules refuses a scalar), so a
+        // scalar gate is recorded through `vector(…)`: the same number, one series, no labels.
+        "rules": gates.iter().map(|g| {
+            let scalar = canary_core::promql_shape::shape(&g.query).is_ok_and(|s| s.kind == canary_core::promql_shape::ResultKind::Scalar);
+            let expr = if scalar { format!("vector({})", g.query) } else { g.query.clone() };
+            json!({"record": g.record, "expr": expr})
+        }).collect::<Vec<_>>(),
+    })).into_iter().collect();
     if let Some(rule) = &bundle.prometheus_rule {
         for g in &rule.spec.groups {
             groups.push(serde_json::to_value(g).unwrap_or(Value::Null));
@@ -899,6 +911,7 @@ pub fn suite(bundle: &Bundle) -> Suite {
     Suite {
         app: spec.app.name.clone(),
         gates,
+        skipped,
         alerts,
         rules: json!({"groups": groups}),
         tests: json!({"rule_files": [RULES_FILE], "evaluation_interval": "1m", "tests": tests}),
@@ -941,6 +954,7 @@ pub fn render(suite: &Suite) -> Result<Vec<RenderedFile>, RenderError> {
         "app": suite.app,
         "rules": suite.rules,
         "gates": gates,
+        "skipped": suite.skipped,
         "tests": tests,
         "uncovered": uncovered,
         "rules_file": RULES_FILE,

@@ -11,5 +11,6 @@ pub use load::{
 };
 pub use types::*;
 pub use validate::{
-    CANARY_HASH_ARG, CANARY_HASH_EXAMPLE, CANARY_HASH_LABEL, Overrides, known_args, validate,
+    CANARY_HASH_ARG, CANARY_HASH_EXAMPLE, CANARY_HASH_LABEL, MissingQuery, Overrides, known_args,
+    validate, validate_with,
 };

@@ -7,7 +7,8 @@ use super::types::{Provider, QueryScope, Routing};
 use canary_core::diag::Located;
 use canary_core::model::analysis::arg_placeholders;
 use canary_core::model::values::{is_dns1123_label, parse_go_duration};
-use canary_core::nrql::{nrql_aliases, nrql_has_keyword};
+use canary_core::nrql::{nested_values, nrql_aliases, nrql_has_keyword};
+use canary_core::promql_shape::ResultKind;
 
 /// Command-line settings that win over the spec.
 #[derive(Debug, Clone, Default)]
@@ -77,8 +78,23 @@ fn duration_problem(loaded: &LoadedSpec, pointer: &str, text: &str) -> Option<Lo
     })
 }
 
+/// What a metric without a query for the chosen provider is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MissingQuery {
+    /// A spec problem (`render`, `plan`, `diff`).
+    #[default]
+    Error,
+    /// Left out (`promtool`, which checks the metrics that have a Prometheus query).
+    Skip,
+}
+
 /// Every reason the spec cannot be rendered, with locations.
 pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
+    validate_with(loaded, MissingQuery::Error)
+}
+
+/// [`validate`], with metrics that lack a query for the provider either refused or skipped.
+pub fn validate_with(loaded: &LoadedSpec, missing: MissingQuery) -> Result<(), SpecError> {
     let spec = &loaded.spec;
     let mut problems = Vec::new();
     let mut push = |span, message: String, help: Option<&str>| {
@@ -279,6 +295,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
             Provider::Newrelic => ("newrelic", metric.newrelic.as_ref()),
         };
         let Some(query) = query else {
+            if missing == MissingQuery::Skip {
+                continue;
+            }
             push(
                 loaded.key_span(&at("/name")),
                 format!(
@@ -312,6 +331,9 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                     Some("check the query with `promtool` or the Prometheus UI"),
                 ),
                 Ok(selectors) => {
+                    if let Some((message, help)) = shape_problem(&metric.name, &resolved) {
+                        push(loaded.span(&qp), message, Some(help));
+                    }
                     for s in &selectors {
                         let canary = s.matchers.iter().any(|(l, op, v)| {
                             l == CANARY_HASH_LABEL && *op == "=" && v == CANARY_HASH_EXAMPLE
@@ -362,6 +384,27 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
                         "the NRQL does not use {{args.canary-hash}}, so the gate measures stable and canary together".into(),
                         Some("scope it to the canary's pods: `AND host LIKE '%-{{args.canary-hash}}-%'` (the APM host is the pod name, which holds the hash), or set `scope: app` on the query"),
                     );
+                }
+                for nested in nested_values(&query.query) {
+                    if nested.key == "value" {
+                        push(
+                            loaded.span(&qp),
+                            format!(
+                                "`{}()` returns {} under `value`, not a number: the generated condition `result.value {} …` fails on every measurement, and the Rollout aborts",
+                                nested.function,
+                                nested.returns,
+                                crate::bundle::threshold(metric).0
+                            ),
+                            Some(match nested.function {
+                                "percentile" => {
+                                    "gate on a number instead: `percentile(duration, 99) <= 1.5` is the same gate as `percentage(count(*), WHERE duration > 1.5) / 100 AS 'value'` with `max: 0.01`"
+                                }
+                                _ => {
+                                    "gate on a number instead, e.g. `uniqueCount(…)`, `count(*)`, `average(…)` or `percentage(count(*), WHERE …) / 100`"
+                                }
+                            }),
+                        );
+                    }
                 }
                 if !nrql_aliases(&query.query).iter().any(|a| a == "value") {
                     push(loaded.span(&qp), "the NRQL does not return the key `value` that the generated condition reads".into(), Some("alias the measured value: `SELECT … AS 'value'`"));
@@ -423,6 +466,30 @@ pub fn validate(loaded: &LoadedSpec) -> Result<(), SpecError> {
             text: loaded.text.clone(),
             problems,
         })
+    }
+}
+
+/// Why the generator cannot write a condition for what `query` returns (read with
+/// `canary_core::promql_shape`, the reader CL603-CL605 use). A vector gets
+/// `all(result, …)` and a scalar a comparison of `result` itself (see
+/// `bundle::success_condition`); Argo hands a matrix over as one flat list of every sample of
+/// every series and rejects a string (argo-rollouts `metricproviders/prometheus/prometheus.go`
+/// `processResponse`: "Prometheus metric type not supported").
+fn shape_problem(metric: &str, query: &str) -> Option<(String, &'static str)> {
+    match canary_core::promql_shape::shape(query).ok()?.kind {
+        ResultKind::Vector | ResultKind::Scalar => None,
+        ResultKind::Matrix => Some((
+            format!(
+                "the query of metric `{metric}` returns a range vector: Argo flattens every raw sample of every series in the window into one list, so the gate would judge old samples, not the current value"
+            ),
+            "wrap the range in a function that returns the current value, e.g. rate(x[5m]), avg_over_time(x[5m]) or max_over_time(x[5m])",
+        )),
+        ResultKind::String => Some((
+            format!(
+                "the query of metric `{metric}` returns a string, which the Prometheus provider rejects on every measurement (\"Prometheus metric type not supported\")"
+            ),
+            "return a number: a vector or a scalar expression",
+        )),
     }
 }
 
@@ -674,6 +741,68 @@ mod tests {
         assert!(out.contains("c.yaml:"), "{out}");
         assert_eq!(unprintable("a\u{202e}b"), Some('\u{202e}'));
         assert_eq!(unprintable("two\nlines\tand a tab"), None);
+    }
+
+    /// Issue 12, defect 4: queries whose result no generated condition can read are refused
+    /// at the query's line; a scalar is accepted (its condition compares `result` itself).
+    #[test]
+    fn result_shapes_the_condition_cannot_read_are_refused_at_their_line() {
+        let up = r#"      query: min(up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"})"#;
+        let line = DEFAULT_SPEC_TEXT
+            .lines()
+            .position(|l| l == up)
+            .map_or(0, |i| i + 1);
+        assert_ne!(line, 0);
+        let with = |query: &str| DEFAULT_SPEC_TEXT.replace(up, &format!("      query: {query}"));
+        let scalar = with(
+            r#"scalar(min(up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}))"#,
+        );
+        assert_eq!(problems(&scalar), "");
+        let out = problems(&with(
+            r#"up{job="{{args.job}}",rollouts_pod_template_hash="{{args.canary-hash}}"}[5m]"#,
+        ));
+        assert!(out.contains("returns a range vector"), "{out}");
+        assert!(out.contains(&format!("c.yaml:{line}:14")), "{out}");
+        let out = problems(&with(r#"'"text"'"#));
+        assert!(out.contains("returns a string"), "{out}");
+
+        let nr = "      query: SELECT uniqueCount(host) AS 'value' FROM Transaction WHERE appName = '{{args.app-name}}' AND host LIKE '%-{{args.canary-hash}}-%' SINCE 2 minutes ago";
+        let line = DEFAULT_SPEC_TEXT
+            .lines()
+            .position(|l| l == nr)
+            .map_or(0, |i| i + 1);
+        assert_ne!(line, 0);
+        let newrelic = DEFAULT_SPEC_TEXT.replace("use: prometheus", "use: newrelic");
+        assert_ne!(newrelic, DEFAULT_SPEC_TEXT);
+        assert_eq!(problems(&newrelic), "");
+        for (function, returns) in [
+            ("percentile(duration, 99)", "`percentile()` returns a map"),
+            ("uniques(host)", "`uniques()` returns a list"),
+            (
+                "histogram(duration, 10, 20)",
+                "`histogram()` returns a list",
+            ),
+        ] {
+            let text = newrelic.replace(
+                nr,
+                &nr.replace(
+                    "uniqueCount(host) AS 'value'",
+                    &format!("{function} AS 'value'"),
+                ),
+            );
+            let out = problems(&text);
+            assert!(out.contains(returns), "{function}: {out}");
+            assert!(out.contains(&format!("c.yaml:{line}:14")), "{out}");
+        }
+        // Under another alias the nested value is not what the condition reads.
+        let text = newrelic.replace(
+            nr,
+            &nr.replace(
+                "uniqueCount(host) AS 'value'",
+                "uniqueCount(host) AS 'value', percentile(duration, 99) AS 'p99'",
+            ),
+        );
+        assert_eq!(problems(&text), "");
     }
 
     #[test]

@@ -35,6 +35,7 @@ pub mod nr_alert_terms;
 pub mod nr_alert_threshold_duration;
 pub mod nr_alert_value_function;
 pub mod nr_analysis_result_keys;
+pub mod nr_analysis_result_shape;
 pub mod nr_analysis_since;
 pub mod nr_dashboard_widgets;
 pub mod pause_duration;
@@ -97,6 +98,7 @@ pub use nr_alert_terms::NrAlertTerms;
 pub use nr_alert_threshold_duration::NrAlertThresholdDuration;
 pub use nr_alert_value_function::NrAlertValueFunction;
 pub use nr_analysis_result_keys::NrAnalysisResultKeys;
+pub use nr_analysis_result_shape::NrAnalysisResultShape;
 pub use nr_analysis_since::NrAnalysisSince;
 pub use nr_dashboard_widgets::NrDashboardWidgets;
 pub use pause_duration::PauseDuration;
@@ -177,6 +179,7 @@ pub static ALL: &[&dyn Rule] = &[
     &NrAnalysisSince,
     &NrAnalysisResultKeys,
     &NrDashboardWidgets,
+    &NrAnalysisResultShape,
     &CiStatusTimeoutCoversLadder,
     &CiStatusWithoutTimeout,
     &CiIndefinitePause,

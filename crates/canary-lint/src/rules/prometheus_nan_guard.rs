@@ -55,11 +55,12 @@ declare_rule! {
     ///
     /// ## Fix
     ///
-    /// Decide what no data and NaN mean and say so:
-    /// `successCondition: len(result) == 0 || isNaN(result[0]) || result[0] <= 0.05` treats
-    /// them as a pass; `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05` as a
-    /// failure. Or make the query unable to return them (`clamp_min(total, 1)` as the
-    /// denominator, `or vector(0)`).
+    /// Decide what no data and NaN mean and say so, for every series (what canary-gen
+    /// renders): `successCondition: len(result) == 0 || all(result, isNaN(#) || # <= 0.05)`
+    /// treats them as a pass; `len(result) > 0 && all(result, !isNaN(#) && # <= 0.05)` as a
+    /// failure (`all` alone is true on an empty result). For a query that returns one series,
+    /// `len(result) > 0 && !isNaN(result[0]) && result[0] <= 0.05` says the same. Or make the
+    /// query unable to return them (`clamp_min(total, 1)` as the denominator, `or vector(0)`).
     ///
     /// ## Source
     ///
@@ -198,7 +199,7 @@ impl Rule for PrometheusNanGuard {
                     )
                     .with_severity(severity)
                     .with_help(
-                        "say what no data and NaN mean: `len(result) == 0 || isNaN(result[0]) || result[0] <= X` passes them, `len(result) > 0 && !isNaN(result[0]) && result[0] <= X` fails them",
+                        "say what no data and NaN mean: `len(result) == 0 || all(result, isNaN(#) || # <= X)` passes them, `len(result) > 0 && all(result, !isNaN(#) && # <= X)` fails them",
                     ),
                 );
             }
