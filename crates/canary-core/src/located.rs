@@ -1013,7 +1013,7 @@ impl Builder {
                 }
             };
             for child in children(nodes, root) {
-                if !merges.contains(&child) {
+                if merges.binary_search(&child).is_err() {
                     set(child, &mut order);
                     continue;
                 }
@@ -1047,25 +1047,52 @@ impl Builder {
             moved.push((i, size, self.nodes.len()));
             self.nodes.extend_from_slice(&old[i - base..i - base + size]);
         }
-        for anchor in self.anchors.values_mut() {
-            let Anchor::Tree(i) = *anchor else { continue };
-            if i < base {
-                continue;
-            }
-            let new = moved
-                .iter()
-                .find(|(from, size, _)| (*from..from + size).contains(&i))
-                .map(|(from, _, to)| to + (i - from));
-            *anchor = match new {
-                Some(n) => Anchor::Tree(n),
-                None => {
-                    let size = old.get(i - base).map_or(1, |n| n.size.max(1) as usize);
-                    let at = self.detached.len();
-                    self.detached
-                        .extend_from_slice(&old[i - base..i - base + size]);
-                    Anchor::Detached(at)
-                }
+        // Outer anchors first (document order), so an anchor inside a subtree already kept
+        // aside points into that copy instead of being copied again.
+        let mut inside: Vec<(usize, usize)> = self
+            .anchors
+            .iter()
+            .filter_map(|(&id, a)| match *a {
+                Anchor::Tree(i) if i >= base => Some((i, id)),
+                _ => None,
+            })
+            .collect();
+        inside.sort_unstable();
+        moved.sort_unstable();
+        let mut aside: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, id) in inside {
+            // Both lists are sorted by old index and their ranges do not overlap.
+            let containing = |ranges: &[(usize, usize, usize)]| {
+                let k = ranges.partition_point(|(from, _, _)| *from <= i);
+                k.checked_sub(1)
+                    .map(|k| ranges[k])
+                    .filter(|(from, size, _)| i < from + size)
             };
+            let anchor = if let Some((from, _, to)) = containing(&moved) {
+                Anchor::Tree(to + (i - from))
+            } else if let Some((from, _, at)) = containing(&aside) {
+                Anchor::Detached(at + (i - from))
+            } else {
+                let size = old.get(i - base).map_or(1, |n| n.size.max(1) as usize);
+                // Kept-aside copies count like alias copies, so merges cannot amplify.
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(Self::err(
+                        LoadErrorKind::TooManyNodes,
+                        end,
+                        format!(
+                            "aliases and merge keys expand to more than {} nodes; refusing to expand further",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                let at = self.detached.len();
+                self.detached
+                    .extend_from_slice(&old[i - base..i - base + size]);
+                aside.push((i, size, at));
+                Anchor::Detached(at)
+            };
+            self.anchors.insert(id, anchor);
         }
         if let Some(node) = self.nodes.get_mut(root) {
             node.len = u32::try_from(order.len()).unwrap_or(u32::MAX);
@@ -1589,6 +1616,60 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert!(docs[0].value().is_null());
         assert!(docs[0].is_null());
+    }
+}
+
+/// Issue 13: every limit of [`Limits::default`] at the limit and one past it.
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn nesting_at_the_limit_is_read_and_past_it_is_refused() {
+        let flow = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(load_str(&flow(200), Limits::default()).is_ok());
+        let err = load_str(&flow(201), Limits::default()).expect_err("201 levels");
+        assert_eq!(err.kind, LoadErrorKind::TooDeep);
+        let block = |depth: usize| {
+            (0..depth)
+                .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+                .collect::<String>()
+                + &"  ".repeat(depth)
+                + "x: 1\n"
+        };
+        // `depth` nested mappings plus the root mapping.
+        assert!(load_str(&block(199), Limits::default()).is_ok());
+        let err = load_str(&block(200), Limits::default()).expect_err("201 levels");
+        assert_eq!(err.kind, LoadErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn alias_nodes_at_the_limit_are_read_and_past_it_are_refused() {
+        // `*a` is 1,000 nodes (the sequence and 999 scalars); `*b` is one.
+        let doc = |extra: bool| {
+            let mut src = format!("a: &a [{}]\nb: &b y\nl:\n", vec!["x"; 999].join(", "));
+            src.push_str(&"  - *a\n".repeat(100));
+            if extra {
+                src.push_str("  - *b\n");
+            }
+            src
+        };
+        assert_eq!(Limits::default().max_alias_nodes, 100_000);
+        assert!(load_str(&doc(false), Limits::default()).is_ok());
+        let err = load_str(&doc(true), Limits::default()).expect_err("100,001 nodes");
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+        assert!(err.message.contains("100000 nodes"), "{}", err.message);
+    }
+
+    #[test]
+    fn documents_at_the_limit_are_read_and_past_it_are_refused() {
+        let stream = |n: usize| "---\na: 1\n".repeat(n);
+        assert_eq!(
+            load_str(&stream(10_000), Limits::default()).map(|d| d.len()),
+            Ok(10_000)
+        );
+        let err = load_str(&stream(10_001), Limits::default()).expect_err("10,001");
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
     }
 }
 
