@@ -1209,11 +1209,17 @@ pub fn load_str(src: &str, limits: Limits) -> Result<Vec<LocatedDoc>, LoadError>
         Err(e) if e.message == QUOTED_INDENT => e,
         done => return done,
     };
+    if let Some(docs) = load_padded_at_once(src, limits) {
+        return Ok(docs);
+    }
     let mut text = src.to_string();
     let mut padding = Padding::default();
     let mut error = first;
-    // Each pass fixes one scalar; a file with more such scalars than this keeps the error.
-    for _ in 0..MAX_QUOTED_SCALAR_PASSES {
+    // Each pass fixes one scalar and reads the whole stream again: at most
+    // MAX_QUOTED_SCALAR_PASSES passes and MAX_QUOTED_SCALAR_BYTES re-read in all, so hostile
+    // input cannot make it quadratic; past that the scanner's error stands.
+    let passes = MAX_QUOTED_SCALAR_PASSES.min(MAX_QUOTED_SCALAR_BYTES / src.len().max(1));
+    for _ in 0..passes {
         if !padding.pad_quoted_scalar(&mut text, error.span.start) {
             break;
         }
@@ -1240,6 +1246,10 @@ const QUOTED_INDENT: &str = "not valid YAML: invalid indentation in quoted scala
 
 /// How many under-indented quoted scalars one stream may have (each costs a re-read).
 const MAX_QUOTED_SCALAR_PASSES: usize = 1_000;
+
+/// How many bytes the re-reads for under-indented quoted scalars may scan in all: 32 passes
+/// over an 8 MiB file, 1,000 over one of 256 KiB.
+const MAX_QUOTED_SCALAR_BYTES: usize = 256 * 1024 * 1024;
 
 /// Spaces inserted at the start of lines (1-based line → count), to map positions back.
 #[derive(Debug, Default)]
@@ -1269,76 +1279,172 @@ impl Padding {
     }
 
     /// Indents every continuation line of the quoted scalar opening at `at` (the scanner's
-    /// mark) to the opening quote's column. A line at column 0 starting a document marker
-    /// (`---`, `...`) is left alone: go-yaml v2 refuses it too. Returns whether anything
-    /// changed.
+    /// mark) to the opening quote's column. Returns whether anything changed.
     fn pad_quoted_scalar(&mut self, text: &mut String, at: Pos) -> bool {
         let Some(line_start) = (1..at.line).try_fold(0usize, |from, _| {
             text.get(from..)?.find('\n').map(|i| from + i + 1)
         }) else {
             return false;
         };
-        let target = at.col.saturating_sub(1) as usize;
-        let Some(quote_at) = text
-            .get(line_start..)
-            .and_then(|rest| rest.char_indices().nth(target))
-            .map(|(i, _)| line_start + i)
-        else {
-            return false;
-        };
-        let bytes = text.as_bytes();
-        let single = match bytes.get(quote_at) {
-            Some(b'\'') => true,
-            Some(b'"') => false,
-            _ => return false,
-        };
-        let mut inserts: Vec<(usize, u32, usize)> = Vec::new();
-        let mut line = at.line;
-        let mut i = quote_at + 1;
-        let mut closed = false;
-        while i < bytes.len() {
-            let c = bytes[i];
-            if single && c == b'\'' {
-                if bytes.get(i + 1) == Some(&b'\'') {
-                    i += 2;
-                    continue;
-                }
-                closed = true;
-                break;
+        match scan_quoted_scalar(text, line_start, at) {
+            Some((inserts, _)) if !inserts.is_empty() => {
+                self.apply(text, &inserts);
+                true
             }
-            if !single && c == b'"' {
-                closed = true;
-                break;
-            }
-            if !single && c == b'\\' && bytes.get(i + 1) != Some(&b'\n') {
-                // An escape: the next byte is not a quote, a backslash or a line start.
-                i += 2;
-                continue;
-            }
-            if c == b'\n' {
-                line += 1;
-                let start = i + 1;
-                let spaces = bytes[start..].iter().take_while(|b| **b == b' ').count();
-                let rest = &bytes[start + spaces..];
-                let blank = rest.is_empty() || rest[0] == b'\n' || rest[0] == b'\r';
-                let marker = spaces == 0
-                    && (rest.starts_with(b"---") || rest.starts_with(b"..."))
-                    && rest.get(3).is_none_or(|b| b.is_ascii_whitespace());
-                if !blank && !marker && spaces < target {
-                    inserts.push((start, line, target - spaces));
-                }
-            }
-            i += 1;
+            _ => false,
         }
-        if !closed || inserts.is_empty() {
-            return false;
-        }
+    }
+
+    /// Inserts the spaces (`(byte offset, line, count)`, in text order) and records them.
+    fn apply(&mut self, text: &mut String, inserts: &[(usize, u32, usize)]) {
         for &(offset, line, count) in inserts.iter().rev() {
             text.insert_str(offset, &" ".repeat(count));
             *self.lines.entry(line).or_insert(0) += count as u32;
         }
-        true
     }
+}
+
+/// The quoted scalar whose opening quote is at `at` (1-based column) on the line starting at
+/// byte `line_start`: the spaces its continuation lines need to reach the quote's column
+/// (`(byte offset, line, count)`), and the position just after its closing quote. A line at
+/// column 0 starting a document marker (`---`, `...`) is left alone: go-yaml v2 refuses it
+/// too. `None` when there is no quote there or it does not close.
+fn scan_quoted_scalar(text: &str, line_start: usize, at: Pos) -> Option<(Vec<(usize, u32, usize)>, Pos)> {
+    let target = at.col.checked_sub(1)? as usize;
+    let quote_at = text
+        .get(line_start..)?
+        .char_indices()
+        .nth(target)
+        .map(|(i, _)| line_start + i)?;
+    let bytes = text.as_bytes();
+    let single = match bytes.get(quote_at) {
+        Some(b'\'') => true,
+        Some(b'"') => false,
+        _ => return None,
+    };
+    let mut inserts: Vec<(usize, u32, usize)> = Vec::new();
+    let mut line = at.line;
+    let mut current_line_start = line_start;
+    let mut i = quote_at + 1;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if single && c == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        if !single && c == b'"' {
+            break;
+        }
+        if !single && c == b'\\' && bytes.get(i + 1) != Some(&b'\n') {
+            // An escape: the next byte is not a quote, a backslash or a line start.
+            i += 2;
+            continue;
+        }
+        if c == b'\n' {
+            line += 1;
+            let start = i + 1;
+            current_line_start = start;
+            let spaces = bytes[start..].iter().take_while(|b| **b == b' ').count();
+            let rest = &bytes[start + spaces..];
+            let blank = rest.is_empty() || rest[0] == b'\n' || rest[0] == b'\r';
+            let marker = spaces == 0
+                && (rest.starts_with(b"---") || rest.starts_with(b"..."))
+                && rest.get(3).is_none_or(|b| b.is_ascii_whitespace());
+            if !blank && !marker && spaces < target {
+                inserts.push((start, line, target - spaces));
+            }
+        }
+        i += 1;
+    }
+    if i >= bytes.len() {
+        return None;
+    }
+    let col = text.get(current_line_start..i)?.chars().count() as u32 + 2;
+    Some((inserts, Pos { line, col }))
+}
+
+/// Where a quoted scalar may open: after the indentation and any `- ` of a line, either the
+/// line's first character or the first `: ` followed by a quote, before any ` #` comment.
+/// Returns `(byte offset of the line, 1-based line, 1-based column of the quote)`.
+fn quoted_scalar_candidates(text: &str) -> Vec<(usize, u32, u32)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let mut rest = body.trim_start_matches(' ');
+        while let Some(r) = rest.strip_prefix("- ") {
+            rest = r.trim_start_matches(' ');
+        }
+        let skipped = body.len() - rest.len();
+        let quote = if rest.starts_with('#') {
+            None
+        } else if rest.starts_with(['\'', '"']) {
+            Some(skipped)
+        } else {
+            let comment = rest.find(" #").unwrap_or(rest.len());
+            [": '", ": \""]
+                .iter()
+                .filter_map(|p| rest[..comment].find(p))
+                .min()
+                .map(|i| skipped + i + 2)
+        };
+        if let Some(q) = quote {
+            let col = body[..q].chars().count() as u32 + 1;
+            out.push((start, n as u32 + 1, col));
+        }
+    }
+    out
+}
+
+/// One read with every candidate quoted scalar's continuation lines indented at once, kept
+/// only when every scalar that was changed is a quoted scalar node of the result starting and
+/// ending exactly where the scan says; `None` sends the caller back to one scalar per pass.
+fn load_padded_at_once(src: &str, limits: Limits) -> Option<Vec<LocatedDoc>> {
+    let mut text = src.to_string();
+    let mut padding = Padding::default();
+    let mut expected: Vec<(Pos, Pos)> = Vec::new();
+    let mut all: Vec<(usize, u32, usize)> = Vec::new();
+    // A candidate on a line an earlier scalar covers is text inside that scalar.
+    let mut covered_until = 0;
+    for (line_start, line, col) in quoted_scalar_candidates(src) {
+        if line <= covered_until {
+            continue;
+        }
+        let at = Pos { line, col };
+        let Some((inserts, end)) = scan_quoted_scalar(src, line_start, at) else {
+            continue;
+        };
+        covered_until = end.line;
+        if !inserts.is_empty() {
+            expected.push((at, end));
+            all.extend(inserts);
+        }
+    }
+    if expected.is_empty() {
+        return None;
+    }
+    padding.apply(&mut text, &all);
+    let mut docs = load_once(&text, limits).ok()?;
+    for doc in &mut docs {
+        doc.map_spans(|s| padding.span(s));
+    }
+    let found: FxHashMap<Pos, Pos> = docs
+        .iter()
+        .flat_map(|d| d.nodes.iter())
+        .filter(|n| matches!(n.data, Data::Str(_)))
+        .map(|n| (n.span.start, n.span.end))
+        .collect();
+    let verified = expected.iter().all(|(start, end)| {
+        found
+            .get(start)
+            .is_some_and(|e| e.line == end.line && e.col >= end.col)
+    });
+    verified.then_some(docs)
 }
 
 impl LocatedDoc {
@@ -1804,6 +1910,21 @@ mod merge_tests {
         assert_eq!(desc.end, Pos { line: 4, col: 15 });
         let second = d.value_span("/a/b/1/description").expect("second");
         assert_eq!(second.end, Pos { line: 7, col: 8 });
+        // Text that only looks like a quoted scalar (in a block scalar) is never changed:
+        // the one-read attempt is checked against the result and dropped.
+        let src = "a:\n  b: 'real\n cont'\ns: |\n  echo: 'it\n  x'\nt: 'second\n one'\n";
+        let d = load(src);
+        assert_eq!(d.value()["s"], "echo: 'it\nx'\n");
+        assert_eq!(d.value()["a"]["b"], "real cont");
+        assert_eq!(d.value()["t"], "second one");
+        // Many scalars are read in one pass.
+        let many: String = (0..50).map(|i| format!("k{i}:\n  v: 'a\n b'\n")).collect();
+        let d = load(&many);
+        assert_eq!(d.value()["k49"]["v"], "a b");
+        assert_eq!(
+            d.value_span("/k49/v").map(|s| s.end),
+            Some(Pos { line: 150, col: 4 })
+        );
         // A document marker at column 0 inside the scalar stays an error, as in go-yaml v2.
         let err = load_str("a:\n  b: 'x\n---\n  y'\n", Limits::default()).expect_err("marker");
         assert_eq!(err.kind, LoadErrorKind::Syntax);
