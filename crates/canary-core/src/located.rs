@@ -887,7 +887,11 @@ impl Builder {
             Anchor::Tree(i) => (true, i),
             Anchor::Detached(i) => (false, i),
         };
-        let source: &[Node] = if from_tree { &self.nodes } else { &self.detached };
+        let source: &[Node] = if from_tree {
+            &self.nodes
+        } else {
+            &self.detached
+        };
         let size = source.get(target).map_or(1, |n| n.size.max(1) as usize);
         let Some(subtree) = source.get(target..target + size) else {
             return Err(Self::err(
@@ -1045,7 +1049,8 @@ impl Builder {
         for &i in &order {
             let size = old.get(i - base).map_or(1, |n| n.size.max(1) as usize);
             moved.push((i, size, self.nodes.len()));
-            self.nodes.extend_from_slice(&old[i - base..i - base + size]);
+            self.nodes
+                .extend_from_slice(&old[i - base..i - base + size]);
         }
         // Outer anchors first (document order), so an anchor inside a subtree already kept
         // aside points into that copy instead of being copied again.
@@ -1304,12 +1309,15 @@ impl Padding {
     }
 }
 
+/// Spaces to insert: byte offset, 1-based line, count.
+type Insert = (usize, u32, usize);
+
 /// The quoted scalar whose opening quote is at `at` (1-based column) on the line starting at
 /// byte `line_start`: the spaces its continuation lines need to reach the quote's column
 /// (`(byte offset, line, count)`), and the position just after its closing quote. A line at
 /// column 0 starting a document marker (`---`, `...`) is left alone: go-yaml v2 refuses it
 /// too. `None` when there is no quote there or it does not close.
-fn scan_quoted_scalar(text: &str, line_start: usize, at: Pos) -> Option<(Vec<(usize, u32, usize)>, Pos)> {
+fn scan_quoted_scalar(text: &str, line_start: usize, at: Pos) -> Option<(Vec<Insert>, Pos)> {
     let target = at.col.checked_sub(1)? as usize;
     let quote_at = text
         .get(line_start..)?
@@ -1826,7 +1834,10 @@ mod merge_tests {
             at("/inline/replicas").map(|s| s.1),
             Some(Pos { line: 12, col: 18 })
         );
-        assert_eq!(at("/one/image").map(|s| s.1), Some(Pos { line: 5, col: 10 }));
+        assert_eq!(
+            at("/one/image").map(|s| s.1),
+            Some(Pos { line: 5, col: 10 })
+        );
         // The typed view sees the same mapping.
         let typed: serde_json::Value = d.deserialize().expect("deserialize");
         assert_eq!(&typed, v);
@@ -1849,9 +1860,8 @@ mod merge_tests {
 
     #[test]
     fn anchors_inside_merged_mappings_stay_usable() {
-        let d = load(
-            "a:\n  <<: &d {x: &x 1, y: 2}\n  y: &gone 3\n  z: 4\nb: *d\nc: *x\ne: *gone\n",
-        );
+        let d =
+            load("a:\n  <<: &d {x: &x 1, y: 2}\n  y: &gone 3\n  z: 4\nb: *d\nc: *x\ne: *gone\n");
         let v = d.value();
         assert_eq!(v["a"], serde_json::json!({"x": 1, "y": 3, "z": 4}));
         assert_eq!(v["b"], serde_json::json!({"x": 1, "y": 2}));

@@ -678,7 +678,11 @@ mod tests {
             .map(|d| d.path.as_str())
             .collect();
         assert_eq!(reported, ["k8s/canary/rollout-old.yaml"]);
-        assert!(diffs[1].diff.contains("no longer produces it"), "{}", diffs[1].diff);
+        assert!(
+            diffs[1].diff.contains("no longer produces it"),
+            "{}",
+            diffs[1].diff
+        );
     }
 
     #[test]

@@ -168,7 +168,13 @@ fn file_names_with_uri_characters_and_invalid_utf8_are_kept() {
     std::fs::write(dir.path().join(raw), "a: [\n").expect("write");
     let outcome = lint_ok(dir.path());
     let summary = outcome.summary();
-    let sarif = report::render(Format::Sarif, &outcome.repo, &outcome.diagnostics, &summary, false);
+    let sarif = report::render(
+        Format::Sarif,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        false,
+    );
     let v: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
     let uris: Vec<&str> = v["runs"][0]["results"]
         .as_array()
@@ -183,7 +189,13 @@ fn file_names_with_uri_characters_and_invalid_utf8_are_kept() {
         assert!(text.contains("caf\\xE9.yaml"), "{format:?}: {text}");
         assert!(!text.contains('\u{fffd}'), "{format:?}: {text}");
     }
-    let json = report::render(Format::Json, &outcome.repo, &outcome.diagnostics, &summary, false);
+    let json = report::render(
+        Format::Json,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        false,
+    );
     let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
     let files: Vec<&str> = v["diagnostics"]
         .as_array()

@@ -118,7 +118,10 @@ const ANY_KIND: &[(&str, Want)] = &[
     ("**/template/spec/securityContext/runAsGroup", Want::Int),
     ("**/template/spec/securityContext/fsGroup", Want::Int),
     ("**/template/spec/serviceAccountName", Want::Str),
-    ("**/template/spec/volumes/*/configMap/defaultMode", Want::Int),
+    (
+        "**/template/spec/volumes/*/configMap/defaultMode",
+        Want::Int,
+    ),
     ("**/template/spec/volumes/*/secret/defaultMode", Want::Int),
 ];
 
@@ -147,19 +150,51 @@ const BY_KIND: &[(&str, &str, Want)] = &[
     ("Rollout", "spec/strategy/canary/canaryService", Want::Str),
     ("Rollout", "spec/strategy/canary/stableService", Want::Str),
     ("Rollout", "spec/strategy/canary/maxSurge", Want::IntOrStr),
-    ("Rollout", "spec/strategy/canary/maxUnavailable", Want::IntOrStr),
-    ("Rollout", "spec/strategy/canary/steps/*/setWeight", Want::Int),
-    ("Rollout", "spec/strategy/canary/steps/*/pause/duration", Want::IntOrStr),
+    (
+        "Rollout",
+        "spec/strategy/canary/maxUnavailable",
+        Want::IntOrStr,
+    ),
+    (
+        "Rollout",
+        "spec/strategy/canary/steps/*/setWeight",
+        Want::Int,
+    ),
+    (
+        "Rollout",
+        "spec/strategy/canary/steps/*/pause/duration",
+        Want::IntOrStr,
+    ),
     ("Rollout", "**/analysis/args/*/value", Want::Str),
     ("Rollout", "**/analysis/templates/*/templateName", Want::Str),
     ("AnalysisTemplate", "spec/args/*/value", Want::Str),
     ("AnalysisTemplate", "spec/metrics/*/name", Want::Str),
-    ("AnalysisTemplate", "spec/metrics/*/successCondition", Want::Str),
-    ("AnalysisTemplate", "spec/metrics/*/failureCondition", Want::Str),
+    (
+        "AnalysisTemplate",
+        "spec/metrics/*/successCondition",
+        Want::Str,
+    ),
+    (
+        "AnalysisTemplate",
+        "spec/metrics/*/failureCondition",
+        Want::Str,
+    ),
     ("AnalysisTemplate", "spec/metrics/*/count", Want::IntOrStr),
-    ("AnalysisTemplate", "spec/metrics/*/failureLimit", Want::IntOrStr),
-    ("AnalysisTemplate", "spec/metrics/*/inconclusiveLimit", Want::IntOrStr),
-    ("AnalysisTemplate", "spec/metrics/*/consecutiveErrorLimit", Want::IntOrStr),
+    (
+        "AnalysisTemplate",
+        "spec/metrics/*/failureLimit",
+        Want::IntOrStr,
+    ),
+    (
+        "AnalysisTemplate",
+        "spec/metrics/*/inconclusiveLimit",
+        Want::IntOrStr,
+    ),
+    (
+        "AnalysisTemplate",
+        "spec/metrics/*/consecutiveErrorLimit",
+        Want::IntOrStr,
+    ),
 ];
 
 /// Does `pattern` (segments, `*` one segment, `**` any number) match `path`?
@@ -201,7 +236,10 @@ fn field_type(kind: &str, path: &[&str]) -> Option<Want> {
         }
         return found;
     }
-    let workload = matches!(kind, "Deployment" | "Rollout" | "StatefulSet" | "ReplicaSet");
+    let workload = matches!(
+        kind,
+        "Deployment" | "Rollout" | "StatefulSet" | "ReplicaSet"
+    );
     ANY_KIND
         .iter()
         .chain(if workload { WORKLOAD } else { &[] })
@@ -216,7 +254,7 @@ fn field_type(kind: &str, path: &[&str]) -> Option<Want> {
 }
 
 /// The source text of a single-line span.
-fn source_text<'t>(text: &'t str, span: Span) -> Option<&'t str> {
+fn source_text(text: &str, span: Span) -> Option<&str> {
     let line = text.lines().nth(span.start.line.checked_sub(1)? as usize)?;
     let start = line
         .char_indices()
@@ -249,7 +287,10 @@ fn why(text: &str, reading: Kubectl) -> &'static str {
 /// The YAML 1.2 reading, for messages.
 fn linter_reading(node: &NodeRef<'_>) -> String {
     if let Some(s) = node.as_str() {
-        format!("the string {}", serde_json::to_string(s).unwrap_or_default())
+        format!(
+            "the string {}",
+            serde_json::to_string(s).unwrap_or_default()
+        )
     } else {
         node.to_value().to_string()
     }
@@ -287,7 +328,9 @@ impl KubectlYaml11Reading {
             (Want::IntOrStr, Kubectl::Bool(_) | Kubectl::Null) => {
                 rejected("an integer or a string")
             }
-            (Want::Int | Want::IntOrStr, Kubectl::Float(f)) if !f.is_finite() || f.fract() != 0.0 => {
+            (Want::Int | Want::IntOrStr, Kubectl::Float(f))
+                if !f.is_finite() || f.fract() != 0.0 =>
+            {
                 rejected("an integer")
             }
             (Want::Int | Want::IntOrStr, Kubectl::Str) => None,
@@ -299,7 +342,9 @@ impl KubectlYaml11Reading {
                 if is_str {
                     format!("quote it (`\"{text}\"`) if the string is meant, or write `{kubectl}`")
                 } else {
-                    format!("write `{kubectl}` if that is meant; otherwise write the number without the YAML 1.1 form")
+                    format!(
+                        "write `{kubectl}` if that is meant; otherwise write the number without the YAML 1.1 form"
+                    )
                 },
             )),
         }
@@ -332,9 +377,14 @@ impl KubectlYaml11Reading {
             };
             let field = segments.join(".");
             out.push(
-                Diagnostic::new(&Self::META, rel, span, format!("{kind} `{field}`: {message}"))
-                    .with_help(help)
-                    .with_severity(severity),
+                Diagnostic::new(
+                    &Self::META,
+                    rel,
+                    span,
+                    format!("{kind} `{field}`: {message}"),
+                )
+                .with_help(help)
+                .with_severity(severity),
             );
         }
     }
@@ -393,17 +443,35 @@ mod tests {
             Some(Want::Str)
         );
         assert_eq!(
-            t("Deployment", "spec/template/spec/containers/0/readinessProbe/httpGet/port"),
+            t(
+                "Deployment",
+                "spec/template/spec/containers/0/readinessProbe/httpGet/port"
+            ),
             Some(Want::IntOrStr)
         );
         assert_eq!(
-            t("Deployment", "spec/template/spec/containers/0/readinessProbe/periodSeconds"),
+            t(
+                "Deployment",
+                "spec/template/spec/containers/0/readinessProbe/periodSeconds"
+            ),
             Some(Want::Int)
         );
-        assert_eq!(t("Deployment", "spec/template/spec/containers/0/resources/limits/cpu"), None);
+        assert_eq!(
+            t(
+                "Deployment",
+                "spec/template/spec/containers/0/resources/limits/cpu"
+            ),
+            None
+        );
         assert_eq!(t("ConfigMap", "data/enabled"), Some(Want::Str));
-        assert_eq!(t("ClusterAnalysisTemplate", "spec/args/0/value"), Some(Want::Str));
-        assert_eq!(t("Rollout", "spec/strategy/canary/steps/2/setWeight"), Some(Want::Int));
+        assert_eq!(
+            t("ClusterAnalysisTemplate", "spec/args/0/value"),
+            Some(Want::Str)
+        );
+        assert_eq!(
+            t("Rollout", "spec/strategy/canary/steps/2/setWeight"),
+            Some(Want::Int)
+        );
         assert_eq!(t("Workflow", "on/push"), None);
     }
 
