@@ -66,6 +66,19 @@ fn exit_two_when_the_root_is_missing_or_usage_is_wrong() {
     assert_eq!(code(&o), 2);
 }
 
+/// An unreadable root names the OS error once, not once per error in the chain.
+#[test]
+fn an_unreadable_root_names_the_os_error_once() {
+    let dir = tempdir();
+    std::os::unix::fs::symlink("b", dir.path().join("a")).expect("symlink");
+    std::os::unix::fs::symlink("a", dir.path().join("b")).expect("symlink");
+    let o = run(&["a"], dir.path());
+    assert_eq!(code(&o), 2);
+    let err = stderr(&o);
+    assert_eq!(err.matches("os error").count(), 1, "{err}");
+    assert!(err.contains("cannot read `a`"), "{err}");
+}
+
 #[test]
 fn json_has_exactly_the_documented_shape() {
     let o = run(&["--format", "json", &fixture("CL101/bad")], Path::new("."));

@@ -124,6 +124,10 @@ pub struct LocatedDoc {
     /// Plain scalars whose YAML 1.1 reading differs from the YAML 1.2 one (Norway problem),
     /// by JSON Pointer.
     pub ambiguous_scalars: Vec<(String, Span)>,
+    /// Plain scalar values that kubectl (go-yaml v2) reads as a different JSON value than
+    /// this loader, by their span in the file, in document order. Copies made by aliases and
+    /// merge keys keep the span of the anchored text, so they are found here too.
+    kubectl_readings: Vec<(Span, crate::yaml11::Kubectl)>,
 }
 
 /// Equal documents have equal trees; whether a `Value` was built yet does not matter.
@@ -132,6 +136,7 @@ impl PartialEq for LocatedDoc {
         self.nodes == other.nodes
             && self.strings == other.strings
             && self.ambiguous_scalars == other.ambiguous_scalars
+            && self.kubectl_readings == other.kubectl_readings
     }
 }
 
@@ -396,6 +401,7 @@ impl LocatedDoc {
             strings: self.strings.clone(),
             value: OnceLock::new(),
             ambiguous_scalars,
+            kubectl_readings: self.kubectl_readings.clone(),
         })
     }
 
@@ -413,6 +419,23 @@ impl LocatedDoc {
     /// Deserializes the document into `T`.
     pub fn deserialize<T: serde::de::DeserializeOwned>(&self) -> Result<T, DeError> {
         T::deserialize(self.deserializer())
+    }
+
+    /// What kubectl reads from the plain scalar value at `span` when that differs from this
+    /// loader's (YAML 1.2) reading: `replicas: 010` is 8 to kubectl, a label `legacy: no` is
+    /// `false`. See [`crate::yaml11::kubectl`].
+    pub fn kubectl_reading(&self, span: Span) -> Option<crate::yaml11::Kubectl> {
+        self.kubectl_readings
+            .binary_search_by_key(&span.start, |(s, _)| s.start)
+            .ok()
+            .and_then(|i| self.kubectl_readings.get(i))
+            .filter(|(s, _)| *s == span)
+            .map(|(_, k)| *k)
+    }
+
+    /// Does any plain scalar of the document read differently in kubectl?
+    pub fn has_kubectl_differences(&self) -> bool {
+        !self.kubectl_readings.is_empty()
     }
 
     /// How many nodes the document has.
@@ -528,6 +551,19 @@ struct Frame {
     /// its keys for duplicates would cost more than hashing them.
     keys: FxHashSet<u64>,
     hashed: usize,
+    /// The pending key is a merge key (`<<`).
+    pending_merge: bool,
+    /// The values of this mapping's merge keys, resolved when the mapping ends.
+    merges: Vec<usize>,
+}
+
+/// Where an anchor's subtree is.
+#[derive(Debug, Clone, Copy)]
+enum Anchor {
+    /// At this index of the document's nodes.
+    Tree(usize),
+    /// At this index of the builder's detached nodes (a merge key took it out of the tree).
+    Detached(usize),
 }
 
 /// Mappings with fewer keys are checked for duplicates by a plain scan.
@@ -550,7 +586,12 @@ struct Builder {
     keys: Vec<Str>,
     ambiguous: Vec<(String, Span)>,
     /// Anchor id to the node it names, in the current document.
-    anchors: FxHashMap<usize, usize>,
+    anchors: FxHashMap<usize, Anchor>,
+    /// Plain scalar values kubectl reads differently, by span.
+    kubectl: Vec<(Span, crate::yaml11::Kubectl)>,
+    /// Anchored subtrees that a merge key's resolution took out of the tree, so that later
+    /// aliases still copy them (`Anchor::Detached`).
+    detached: Vec<Node>,
     /// Nodes added by alias expansion in the whole stream.
     alias_nodes: usize,
     /// Scalar bytes copied by alias expansion in the whole stream.
@@ -567,6 +608,8 @@ impl Builder {
             keys: Vec::new(),
             ambiguous: Vec::new(),
             anchors: FxHashMap::default(),
+            kubectl: Vec::new(),
+            detached: Vec::new(),
             alias_nodes: 0,
             alias_bytes: 0,
         }
@@ -579,7 +622,9 @@ impl Builder {
             strings: self.strings.as_str().into(),
             value: OnceLock::new(),
             ambiguous_scalars: std::mem::take(&mut self.ambiguous),
+            kubectl_readings: std::mem::take(&mut self.kubectl),
         };
+        self.detached.clear();
         self.stack.clear();
         self.nodes.clear();
         self.strings.clear();
@@ -658,12 +703,16 @@ impl Builder {
     /// The node at `index` is complete: count it in its parent and remember its anchor.
     fn attach(&mut self, index: usize, anchor: usize) {
         if anchor != 0 {
-            self.anchors.insert(anchor, index);
+            self.anchors.insert(anchor, Anchor::Tree(index));
         }
         if let Some(frame) = self.stack.last_mut() {
             frame.count += 1;
             if let Some((key, _)) = frame.pending.take() {
-                self.keys.push(key);
+                if std::mem::take(&mut frame.pending_merge) {
+                    frame.merges.push(index);
+                } else {
+                    self.keys.push(key);
+                }
             }
         }
     }
@@ -730,6 +779,16 @@ impl Builder {
     ) -> Result<(), LoadError> {
         // A scalar where a mapping expects a key.
         if self.waiting_for_key() {
+            // A plain `<<` is go-yaml v2's merge key (`isMerge` in `goyaml.v2/decode.go`:
+            // implicit, i.e. plain, or tagged `!!merge`); a quoted "<<" is an ordinary key.
+            if style == ScalarStyle::Plain && !tagged_str && text == "<<" {
+                let key = self.intern("<<");
+                if let Some(frame) = self.stack.last_mut() {
+                    frame.pending = Some((key, span));
+                    frame.pending_merge = true;
+                }
+                return Ok(());
+            }
             return self.take_key(&text, span, "; kubectl and the API server reject it");
         }
         let Some(slot) = self.child_slot() else {
@@ -739,6 +798,10 @@ impl Builder {
             if crate::yaml11::differs_from_yaml12(&text) {
                 let path = self.child_pointer();
                 self.ambiguous.push((path, span));
+                let v12 = resolve_plain(&text);
+                if let Some(k) = crate::yaml11::kubectl_differs(&text, &v12) {
+                    self.kubectl.push((span, k));
+                }
             }
             match resolve(&text) {
                 Resolved::Str => Data::Str(self.intern(&text)),
@@ -780,6 +843,8 @@ impl Builder {
             first_key: self.keys.len(),
             keys: FxHashSet::default(),
             hashed: 0,
+            pending_merge: false,
+            merges: Vec::new(),
         });
         Ok(())
     }
@@ -789,10 +854,18 @@ impl Builder {
             return Ok(());
         };
         self.keys.truncate(frame.first_key);
+        if !frame.merges.is_empty() {
+            if let Some(node) = self.nodes.get_mut(frame.node) {
+                node.len = frame.count;
+            }
+            self.merge(frame.node, &frame.merges, span)?;
+        }
         let size = self.nodes.len() - frame.node;
         if let Some(node) = self.nodes.get_mut(frame.node) {
             node.size = u32::try_from(size).unwrap_or(u32::MAX);
-            node.len = frame.count;
+            if frame.merges.is_empty() {
+                node.len = frame.count;
+            }
             if span.end > node.span.start {
                 node.span.end = span.end;
             }
@@ -802,14 +875,31 @@ impl Builder {
     }
 
     fn alias(&mut self, id: usize, span: Span) -> Result<(), LoadError> {
-        let Some(&target) = self.anchors.get(&id) else {
+        let Some(&anchor) = self.anchors.get(&id) else {
             return Err(Self::err(
                 LoadErrorKind::Unsupported,
                 span,
                 "alias to an unknown anchor".into(),
             ));
         };
-        let size = self.nodes[target].size.max(1) as usize;
+        // The anchored subtree: in the tree, or taken out of it by a merge key.
+        let (from_tree, target) = match anchor {
+            Anchor::Tree(i) => (true, i),
+            Anchor::Detached(i) => (false, i),
+        };
+        let source: &[Node] = if from_tree {
+            &self.nodes
+        } else {
+            &self.detached
+        };
+        let size = source.get(target).map_or(1, |n| n.size.max(1) as usize);
+        let Some(subtree) = source.get(target..target + size) else {
+            return Err(Self::err(
+                LoadErrorKind::Unsupported,
+                span,
+                "alias to an unknown anchor".into(),
+            ));
+        };
         self.alias_nodes += size;
         if self.alias_nodes > self.limits.max_alias_nodes {
             return Err(Self::err(
@@ -822,7 +912,7 @@ impl Builder {
             ));
         }
         // The root's own key is the alias' key, not a copy.
-        let bytes: usize = self.nodes[target..target + size]
+        let bytes: usize = subtree
             .iter()
             .enumerate()
             .map(|(i, n)| {
@@ -845,12 +935,12 @@ impl Builder {
             ));
         }
         if self.waiting_for_key() {
-            let n = self.nodes[target];
+            let n = subtree[0];
             let key = match n.data {
                 Data::Str(s) => self.text(s).to_string(),
                 _ => {
                     let doc = LocatedDoc {
-                        nodes: self.nodes[target..target + size].into(),
+                        nodes: subtree.into(),
                         strings: self.strings.as_str().into(),
                         ..LocatedDoc::default()
                     };
@@ -865,12 +955,156 @@ impl Builder {
         // The alias becomes a copy of the anchored subtree: its root takes the alias' key and
         // span, the nodes below keep the spans of the anchored text.
         let at = self.nodes.len();
-        self.nodes.extend_from_within(target..target + size);
+        if from_tree {
+            self.nodes.extend_from_within(target..target + size);
+        } else {
+            let copy = subtree.to_vec();
+            self.nodes.extend(copy);
+        }
         let root = &mut self.nodes[at];
         root.key = slot.0;
         root.key_span = slot.1;
         root.span = span;
         self.attach(at, 0);
+        Ok(())
+    }
+
+    /// Resolves the merge keys (`<<`) of the mapping at `root`, which has just ended, as
+    /// go-yaml v2 does (`goyaml.v2/decode.go`, `decoder.mapping` and `decoder.merge`): the
+    /// entries are set in document order into one map, a merge key setting every entry of
+    /// its mapping (for a sequence of mappings, from the last to the first, so earlier
+    /// mappings win), each overwriting what is already set. So an explicit key after `<<`
+    /// wins, and one before it is replaced by the merged value (go-yaml v3 and PyYAML let
+    /// every explicit key win; kubectl reads with v2). A merged entry keeps the key and
+    /// value spans of the mapping it comes from. A merge value that is not a mapping or a
+    /// sequence of mappings is an error, as in go-yaml v2 (`failWantMap`).
+    fn merge(&mut self, root: usize, merges: &[usize], end: Span) -> Result<(), LoadError> {
+        let want_map = |span: Span| {
+            Self::err(
+                LoadErrorKind::Unsupported,
+                span,
+                "a merge key `<<` needs a mapping, an alias of one, or a sequence of them (kubectl: \"map merge requires map or sequence of maps as the value\")".into(),
+            )
+        };
+        let children = |nodes: &[Node], parent: usize| -> Vec<usize> {
+            let n = nodes[parent];
+            let mut out = Vec::with_capacity(n.len as usize);
+            let mut at = parent + 1;
+            for _ in 0..n.len {
+                out.push(at);
+                at += nodes.get(at).map_or(1, |c| c.size.max(1) as usize);
+            }
+            out
+        };
+        // The result: keys in first-set order, each with the node (an index into the old
+        // tree) that holds its value now.
+        let mut order: Vec<usize> = Vec::new();
+        let mut position: FxHashMap<&str, usize> = FxHashMap::default();
+        {
+            let nodes = &self.nodes;
+            let strings = &self.strings;
+            let key_of = |i: usize| {
+                let k = nodes[i].key;
+                strings
+                    .get(k.at as usize..(k.at + k.len) as usize)
+                    .unwrap_or_default()
+            };
+            let mut set = |i: usize, order: &mut Vec<usize>| match position.get(key_of(i)) {
+                Some(&p) => order[p] = i,
+                None => {
+                    position.insert(key_of(i), order.len());
+                    order.push(i);
+                }
+            };
+            for child in children(nodes, root) {
+                if merges.binary_search(&child).is_err() {
+                    set(child, &mut order);
+                    continue;
+                }
+                let value = nodes[child];
+                let sources: Vec<usize> = match value.data {
+                    Data::Map => vec![child],
+                    Data::Seq => {
+                        let items = children(nodes, child);
+                        if items.iter().any(|&i| nodes[i].data != Data::Map) {
+                            return Err(want_map(value.span));
+                        }
+                        items.into_iter().rev().collect()
+                    }
+                    _ => return Err(want_map(value.span)),
+                };
+                for source in sources {
+                    for entry in children(nodes, source) {
+                        set(entry, &mut order);
+                    }
+                }
+            }
+        }
+        // Rebuild the subtree: the root, then each entry's nodes. Anchors inside the old
+        // subtree follow their node, or are kept aside when a merge dropped it (an anchor on
+        // a merge value, or on a value an entry replaced).
+        let old = self.nodes.split_off(root + 1);
+        let base = root + 1;
+        let mut moved: Vec<(usize, usize, usize)> = Vec::with_capacity(order.len());
+        for &i in &order {
+            let size = old.get(i - base).map_or(1, |n| n.size.max(1) as usize);
+            moved.push((i, size, self.nodes.len()));
+            self.nodes
+                .extend_from_slice(&old[i - base..i - base + size]);
+        }
+        // Outer anchors first (document order), so an anchor inside a subtree already kept
+        // aside points into that copy instead of being copied again.
+        let mut inside: Vec<(usize, usize)> = self
+            .anchors
+            .iter()
+            .filter_map(|(&id, a)| match *a {
+                Anchor::Tree(i) if i >= base => Some((i, id)),
+                _ => None,
+            })
+            .collect();
+        inside.sort_unstable();
+        moved.sort_unstable();
+        let mut aside: Vec<(usize, usize, usize)> = Vec::new();
+        for (i, id) in inside {
+            // Both lists are sorted by old index and their ranges do not overlap.
+            let containing = |ranges: &[(usize, usize, usize)]| {
+                let k = ranges.partition_point(|(from, _, _)| *from <= i);
+                k.checked_sub(1)
+                    .map(|k| ranges[k])
+                    .filter(|(from, size, _)| i < from + size)
+            };
+            let anchor = if let Some((from, _, to)) = containing(&moved) {
+                Anchor::Tree(to + (i - from))
+            } else if let Some((from, _, at)) = containing(&aside) {
+                Anchor::Detached(at + (i - from))
+            } else {
+                let size = old.get(i - base).map_or(1, |n| n.size.max(1) as usize);
+                // Kept-aside copies count like alias copies, so merges cannot amplify.
+                self.alias_nodes += size;
+                if self.alias_nodes > self.limits.max_alias_nodes {
+                    return Err(Self::err(
+                        LoadErrorKind::TooManyNodes,
+                        end,
+                        format!(
+                            "aliases and merge keys expand to more than {} nodes; refusing to expand further",
+                            self.limits.max_alias_nodes
+                        ),
+                    ));
+                }
+                let at = self.detached.len();
+                self.detached
+                    .extend_from_slice(&old[i - base..i - base + size]);
+                aside.push((i, size, at));
+                Anchor::Detached(at)
+            };
+            self.anchors.insert(id, anchor);
+        }
+        if let Some(node) = self.nodes.get_mut(root) {
+            node.len = u32::try_from(order.len()).unwrap_or(u32::MAX);
+            if end.end > node.span.start {
+                node.span.end = end.end;
+            }
+        }
         Ok(())
     }
 }
@@ -965,8 +1199,280 @@ fn is_yaml12_float(text: &str) -> bool {
 }
 
 /// Read every document of a YAML (or JSON) stream with spans.
+///
+/// The scanner (saphyr-parser) refuses a multi-line quoted scalar whose continuation lines are
+/// indented less than the block it sits in ("invalid indentation in quoted scalar"), as YAML
+/// 1.2 says; go-yaml v2, which kubectl uses, does not check their indentation at all (its
+/// `yaml_parser_scan_flow_scalar` in `scannerc.go` only refuses a document marker at column
+/// 0), and generated CRDs are written that way (argo-rollouts `test/e2e/crds/istio.yaml`).
+/// Continuation-line indentation is folded away, so such a scalar's value does not depend on
+/// it: the stream is read again with those lines indented to the opening quote, and every
+/// position is mapped back to the file's own columns.
 pub fn load_str(src: &str, limits: Limits) -> Result<Vec<LocatedDoc>, LoadError> {
     let src = src.strip_prefix('\u{feff}').unwrap_or(src);
+    let first = match load_once(src, limits) {
+        Err(e) if e.message == QUOTED_INDENT => e,
+        done => return done,
+    };
+    if let Some(docs) = load_padded_at_once(src, limits) {
+        return Ok(docs);
+    }
+    let mut text = src.to_string();
+    let mut padding = Padding::default();
+    let mut error = first;
+    // Each pass fixes one scalar and reads the whole stream again: at most
+    // MAX_QUOTED_SCALAR_PASSES passes and MAX_QUOTED_SCALAR_BYTES re-read in all, so hostile
+    // input cannot make it quadratic; past that the scanner's error stands.
+    let passes = MAX_QUOTED_SCALAR_PASSES.min(MAX_QUOTED_SCALAR_BYTES / src.len().max(1));
+    for _ in 0..passes {
+        if !padding.pad_quoted_scalar(&mut text, error.span.start) {
+            break;
+        }
+        match load_once(&text, limits) {
+            Err(e) if e.message == QUOTED_INDENT => error = e,
+            Err(mut e) => {
+                e.span = padding.span(e.span);
+                return Err(e);
+            }
+            Ok(mut docs) => {
+                for doc in &mut docs {
+                    doc.map_spans(|s| padding.span(s));
+                }
+                return Ok(docs);
+            }
+        }
+    }
+    error.span = padding.span(error.span);
+    Err(error)
+}
+
+/// The scanner's message for a quoted scalar's continuation line indented too little.
+const QUOTED_INDENT: &str = "not valid YAML: invalid indentation in quoted scalar";
+
+/// How many under-indented quoted scalars one stream may have (each costs a re-read).
+const MAX_QUOTED_SCALAR_PASSES: usize = 1_000;
+
+/// How many bytes the re-reads for under-indented quoted scalars may scan in all: 32 passes
+/// over an 8 MiB file, 1,000 over one of 256 KiB.
+const MAX_QUOTED_SCALAR_BYTES: usize = 256 * 1024 * 1024;
+
+/// Spaces inserted at the start of lines (1-based line → count), to map positions back.
+#[derive(Debug, Default)]
+struct Padding {
+    lines: std::collections::BTreeMap<u32, u32>,
+}
+
+impl Padding {
+    fn pos(&self, p: Pos) -> Pos {
+        match self.lines.get(&p.line) {
+            Some(&added) => Pos {
+                line: p.line,
+                col: if p.col > added { p.col - added } else { 1 },
+            },
+            None => p,
+        }
+    }
+
+    fn span(&self, s: Span) -> Span {
+        if s.start.line == 0 {
+            return s;
+        }
+        Span {
+            start: self.pos(s.start),
+            end: self.pos(s.end),
+        }
+    }
+
+    /// Indents every continuation line of the quoted scalar opening at `at` (the scanner's
+    /// mark) to the opening quote's column. Returns whether anything changed.
+    fn pad_quoted_scalar(&mut self, text: &mut String, at: Pos) -> bool {
+        let Some(line_start) = (1..at.line).try_fold(0usize, |from, _| {
+            text.get(from..)?.find('\n').map(|i| from + i + 1)
+        }) else {
+            return false;
+        };
+        match scan_quoted_scalar(text, line_start, at) {
+            Some((inserts, _)) if !inserts.is_empty() => {
+                self.apply(text, &inserts);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Inserts the spaces (`(byte offset, line, count)`, in text order) and records them.
+    fn apply(&mut self, text: &mut String, inserts: &[(usize, u32, usize)]) {
+        for &(offset, line, count) in inserts.iter().rev() {
+            text.insert_str(offset, &" ".repeat(count));
+            *self.lines.entry(line).or_insert(0) += count as u32;
+        }
+    }
+}
+
+/// Spaces to insert: byte offset, 1-based line, count.
+type Insert = (usize, u32, usize);
+
+/// The quoted scalar whose opening quote is at `at` (1-based column) on the line starting at
+/// byte `line_start`: the spaces its continuation lines need to reach the quote's column
+/// (`(byte offset, line, count)`), and the position just after its closing quote. A line at
+/// column 0 starting a document marker (`---`, `...`) is left alone: go-yaml v2 refuses it
+/// too. `None` when there is no quote there or it does not close.
+fn scan_quoted_scalar(text: &str, line_start: usize, at: Pos) -> Option<(Vec<Insert>, Pos)> {
+    let target = at.col.checked_sub(1)? as usize;
+    let quote_at = text
+        .get(line_start..)?
+        .char_indices()
+        .nth(target)
+        .map(|(i, _)| line_start + i)?;
+    let bytes = text.as_bytes();
+    let single = match bytes.get(quote_at) {
+        Some(b'\'') => true,
+        Some(b'"') => false,
+        _ => return None,
+    };
+    let mut inserts: Vec<(usize, u32, usize)> = Vec::new();
+    let mut line = at.line;
+    let mut current_line_start = line_start;
+    let mut i = quote_at + 1;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if single && c == b'\'' {
+            if bytes.get(i + 1) == Some(&b'\'') {
+                i += 2;
+                continue;
+            }
+            break;
+        }
+        if !single && c == b'"' {
+            break;
+        }
+        if !single && c == b'\\' && bytes.get(i + 1) != Some(&b'\n') {
+            // An escape: the next byte is not a quote, a backslash or a line start.
+            i += 2;
+            continue;
+        }
+        if c == b'\n' {
+            line += 1;
+            let start = i + 1;
+            current_line_start = start;
+            let spaces = bytes[start..].iter().take_while(|b| **b == b' ').count();
+            let rest = &bytes[start + spaces..];
+            let blank = rest.is_empty() || rest[0] == b'\n' || rest[0] == b'\r';
+            let marker = spaces == 0
+                && (rest.starts_with(b"---") || rest.starts_with(b"..."))
+                && rest.get(3).is_none_or(|b| b.is_ascii_whitespace());
+            if !blank && !marker && spaces < target {
+                inserts.push((start, line, target - spaces));
+            }
+        }
+        i += 1;
+    }
+    if i >= bytes.len() {
+        return None;
+    }
+    let col = text.get(current_line_start..i)?.chars().count() as u32 + 2;
+    Some((inserts, Pos { line, col }))
+}
+
+/// Where a quoted scalar may open: after the indentation and any `- ` of a line, either the
+/// line's first character or the first `: ` followed by a quote, before any ` #` comment.
+/// Returns `(byte offset of the line, 1-based line, 1-based column of the quote)`.
+fn quoted_scalar_candidates(text: &str) -> Vec<(usize, u32, u32)> {
+    let mut out = Vec::new();
+    let mut offset = 0;
+    for (n, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let body = line.trim_end_matches(['\n', '\r']);
+        let mut rest = body.trim_start_matches(' ');
+        while let Some(r) = rest.strip_prefix("- ") {
+            rest = r.trim_start_matches(' ');
+        }
+        let skipped = body.len() - rest.len();
+        let quote = if rest.starts_with('#') {
+            None
+        } else if rest.starts_with(['\'', '"']) {
+            Some(skipped)
+        } else {
+            let comment = rest.find(" #").unwrap_or(rest.len());
+            [": '", ": \""]
+                .iter()
+                .filter_map(|p| rest[..comment].find(p))
+                .min()
+                .map(|i| skipped + i + 2)
+        };
+        if let Some(q) = quote {
+            let col = body[..q].chars().count() as u32 + 1;
+            out.push((start, n as u32 + 1, col));
+        }
+    }
+    out
+}
+
+/// One read with every candidate quoted scalar's continuation lines indented at once, kept
+/// only when every scalar that was changed is a quoted scalar node of the result starting and
+/// ending exactly where the scan says; `None` sends the caller back to one scalar per pass.
+fn load_padded_at_once(src: &str, limits: Limits) -> Option<Vec<LocatedDoc>> {
+    let mut text = src.to_string();
+    let mut padding = Padding::default();
+    let mut expected: Vec<(Pos, Pos)> = Vec::new();
+    let mut all: Vec<(usize, u32, usize)> = Vec::new();
+    // A candidate on a line an earlier scalar covers is text inside that scalar.
+    let mut covered_until = 0;
+    for (line_start, line, col) in quoted_scalar_candidates(src) {
+        if line <= covered_until {
+            continue;
+        }
+        let at = Pos { line, col };
+        let Some((inserts, end)) = scan_quoted_scalar(src, line_start, at) else {
+            continue;
+        };
+        covered_until = end.line;
+        if !inserts.is_empty() {
+            expected.push((at, end));
+            all.extend(inserts);
+        }
+    }
+    if expected.is_empty() {
+        return None;
+    }
+    padding.apply(&mut text, &all);
+    let mut docs = load_once(&text, limits).ok()?;
+    for doc in &mut docs {
+        doc.map_spans(|s| padding.span(s));
+    }
+    let found: FxHashMap<Pos, Pos> = docs
+        .iter()
+        .flat_map(|d| d.nodes.iter())
+        .filter(|n| matches!(n.data, Data::Str(_)))
+        .map(|n| (n.span.start, n.span.end))
+        .collect();
+    let verified = expected.iter().all(|(start, end)| {
+        found
+            .get(start)
+            .is_some_and(|e| e.line == end.line && e.col >= end.col)
+    });
+    verified.then_some(docs)
+}
+
+impl LocatedDoc {
+    /// Applies `f` to every span of the document.
+    fn map_spans(&mut self, f: impl Fn(Span) -> Span) {
+        for node in self.nodes.iter_mut() {
+            node.span = f(node.span);
+            node.key_span = f(node.key_span);
+        }
+        for (_, span) in &mut self.ambiguous_scalars {
+            *span = f(*span);
+        }
+        for (span, _) in &mut self.kubectl_readings {
+            *span = f(*span);
+        }
+    }
+}
+
+/// One read of a stream, without the retry of [`load_str`].
+fn load_once(src: &str, limits: Limits) -> Result<Vec<LocatedDoc>, LoadError> {
     let mut parser = Parser::new_from_str(src).keep_tags(true);
     let mut docs = Vec::new();
     let mut builder = Builder::new(limits);
@@ -1224,6 +1730,218 @@ mod tests {
         assert_eq!(docs.len(), 2);
         assert!(docs[0].value().is_null());
         assert!(docs[0].is_null());
+    }
+}
+
+/// Issue 13: every limit of [`Limits::default`] at the limit and one past it.
+#[cfg(test)]
+mod limit_tests {
+    use super::*;
+
+    #[test]
+    fn nesting_at_the_limit_is_read_and_past_it_is_refused() {
+        let flow = |depth: usize| format!("{}{}", "[".repeat(depth), "]".repeat(depth));
+        assert!(load_str(&flow(200), Limits::default()).is_ok());
+        let err = load_str(&flow(201), Limits::default()).expect_err("201 levels");
+        assert_eq!(err.kind, LoadErrorKind::TooDeep);
+        let block = |depth: usize| {
+            (0..depth)
+                .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+                .collect::<String>()
+                + &"  ".repeat(depth)
+                + "x: 1\n"
+        };
+        // `depth` nested mappings plus the root mapping.
+        assert!(load_str(&block(199), Limits::default()).is_ok());
+        let err = load_str(&block(200), Limits::default()).expect_err("201 levels");
+        assert_eq!(err.kind, LoadErrorKind::TooDeep);
+    }
+
+    #[test]
+    fn alias_nodes_at_the_limit_are_read_and_past_it_are_refused() {
+        // `*a` is 1,000 nodes (the sequence and 999 scalars); `*b` is one.
+        let doc = |extra: bool| {
+            let mut src = format!("a: &a [{}]\nb: &b y\nl:\n", vec!["x"; 999].join(", "));
+            src.push_str(&"  - *a\n".repeat(100));
+            if extra {
+                src.push_str("  - *b\n");
+            }
+            src
+        };
+        assert_eq!(Limits::default().max_alias_nodes, 100_000);
+        assert!(load_str(&doc(false), Limits::default()).is_ok());
+        let err = load_str(&doc(true), Limits::default()).expect_err("100,001 nodes");
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+        assert!(err.message.contains("100000 nodes"), "{}", err.message);
+    }
+
+    #[test]
+    fn documents_at_the_limit_are_read_and_past_it_are_refused() {
+        let stream = |n: usize| "---\na: 1\n".repeat(n);
+        assert_eq!(
+            load_str(&stream(10_000), Limits::default()).map(|d| d.len()),
+            Ok(10_000)
+        );
+        let err = load_str(&stream(10_001), Limits::default()).expect_err("10,001");
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+    }
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+
+    fn load(src: &str) -> LocatedDoc {
+        match load_str(src, Limits::default()) {
+            Ok(mut docs) if !docs.is_empty() => docs.remove(0),
+            Ok(_) => panic!("no document"),
+            Err(e) => panic!("{e} at {}", e.span.start),
+        }
+    }
+
+    /// Issue 13, B14: `<<` as go-yaml v2 reads it (`goyaml.v2/decode.go`, `decoder.mapping`
+    /// and `decoder.merge`).
+    #[test]
+    fn merge_keys_resolve_like_go_yaml_v2() {
+        let src = "base: &base {replicas: 2, image: a}\n\
+                   other: &other {image: b, port: 80}\n\
+                   one:\n  <<: *base\n  image: c\n\
+                   two:\n  <<: [*other, *base]\n\
+                   three:\n  image: early\n  <<: *base\n\
+                   inline:\n  <<: {replicas: 3}\n  name: x\n\
+                   quoted:\n  \"<<\": {replicas: 4}\n";
+        let d = load(src);
+        let v = d.value();
+        // An explicit key after the merge wins.
+        assert_eq!(v["one"], serde_json::json!({"replicas": 2, "image": "c"}));
+        // Earlier mappings of a sequence win.
+        assert_eq!(
+            v["two"],
+            serde_json::json!({"image": "b", "port": 80, "replicas": 2})
+        );
+        // go-yaml v2 sets the merged entries over an explicit key written before `<<`.
+        assert_eq!(v["three"], serde_json::json!({"image": "a", "replicas": 2}));
+        assert_eq!(v["inline"], serde_json::json!({"replicas": 3, "name": "x"}));
+        // A quoted "<<" is an ordinary key.
+        assert_eq!(v["quoted"]["<<"]["replicas"], 4);
+        // Merged entries keep the spans of the mapping they come from.
+        let at = |p: &str| d.node(p).map(|s| (s.key.map(|k| k.start), s.value.start));
+        assert_eq!(
+            at("/one/replicas"),
+            Some((Some(Pos { line: 1, col: 14 }), Pos { line: 1, col: 24 }))
+        );
+        assert_eq!(
+            at("/inline/replicas").map(|s| s.1),
+            Some(Pos { line: 12, col: 18 })
+        );
+        assert_eq!(
+            at("/one/image").map(|s| s.1),
+            Some(Pos { line: 5, col: 10 })
+        );
+        // The typed view sees the same mapping.
+        let typed: serde_json::Value = d.deserialize().expect("deserialize");
+        assert_eq!(&typed, v);
+    }
+
+    #[test]
+    fn merge_values_must_be_mappings() {
+        for (src, line) in [
+            ("a:\n  <<: 5\n", 2),
+            ("a:\n  <<:\n", 2),
+            ("a:\n  <<: [{x: 1}, 2]\n", 2),
+            ("s: &s [1]\na:\n  <<: *s\n", 3),
+        ] {
+            let err = load_str(src, Limits::default()).expect_err(src);
+            assert_eq!(err.kind, LoadErrorKind::Unsupported, "{src}");
+            assert_eq!(err.span.start.line, line, "{src}");
+            assert!(err.message.contains("merge"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn anchors_inside_merged_mappings_stay_usable() {
+        let d =
+            load("a:\n  <<: &d {x: &x 1, y: 2}\n  y: &gone 3\n  z: 4\nb: *d\nc: *x\ne: *gone\n");
+        let v = d.value();
+        assert_eq!(v["a"], serde_json::json!({"x": 1, "y": 3, "z": 4}));
+        assert_eq!(v["b"], serde_json::json!({"x": 1, "y": 2}));
+        assert_eq!(v["c"], 1);
+        assert_eq!(v["e"], 3);
+        // An explicit value a later merge replaces is still what its anchor names.
+        let d = load("a:\n  y: &early 1\n  <<: {y: 2}\nb: *early\n");
+        assert_eq!(d.value()["a"]["y"], 2);
+        assert_eq!(d.value()["b"], 1);
+    }
+
+    #[test]
+    fn merge_keys_are_not_duplicates_but_other_keys_still_are() {
+        let d = load("a:\n  <<: {x: 1}\n  <<: {y: 2}\n");
+        assert_eq!(d.value()["a"], serde_json::json!({"x": 1, "y": 2}));
+        let err = load_str("a:\n  <<: {x: 1}\n  x: 2\n  x: 3\n", Limits::default())
+            .expect_err("duplicate");
+        assert_eq!(err.kind, LoadErrorKind::DuplicateKey);
+    }
+
+    /// Merges copy only through aliases, and those count toward the B05 limits.
+    #[test]
+    fn merges_count_toward_the_alias_limits() {
+        let limits = Limits {
+            max_alias_nodes: 9,
+            ..Limits::default()
+        };
+        // `*b` is 3 nodes (the mapping and its two entries): three merges are 9.
+        let doc = |n: usize| {
+            let mut src = String::from("b: &b {x: 1, y: 2}\n");
+            for i in 0..n {
+                src.push_str(&format!("m{i}:\n  <<: *b\n"));
+            }
+            src
+        };
+        assert!(load_str(&doc(3), limits).is_ok());
+        let err = load_str(&doc(4), limits).expect_err("past the limit");
+        assert_eq!(err.kind, LoadErrorKind::TooManyNodes);
+    }
+
+    /// Issue 11: a quoted scalar whose continuation lines are indented less than its block
+    /// (kubectl's go-yaml v2 reads it) is read, with the file's own positions.
+    #[test]
+    fn under_indented_quoted_scalars_are_read_like_kubectl() {
+        let src = "a:\n  b:\n    - description: 'CreationTimestamp is\n    when this'\n      name: Age\n    - description: \"second \\\"x\\\"\n  line\"\n      name: B\n";
+        let d = load(src);
+        assert_eq!(
+            d.value()["a"]["b"][0]["description"],
+            "CreationTimestamp is when this"
+        );
+        assert_eq!(d.value()["a"]["b"][1]["description"], "second \"x\" line");
+        let name = d.node("/a/b/0/name").expect("name");
+        assert_eq!(name.key.map(|k| k.start), Some(Pos { line: 5, col: 7 }));
+        let desc = d.value_span("/a/b/0/description").expect("description");
+        assert_eq!(desc.start, Pos { line: 3, col: 20 });
+        assert_eq!(desc.end, Pos { line: 4, col: 15 });
+        let second = d.value_span("/a/b/1/description").expect("second");
+        assert_eq!(second.end, Pos { line: 7, col: 8 });
+        // Text that only looks like a quoted scalar (in a block scalar) is never changed:
+        // the one-read attempt is checked against the result and dropped.
+        let src = "a:\n  b: 'real\n cont'\ns: |\n  echo: 'it\n  x'\nt: 'second\n one'\n";
+        let d = load(src);
+        assert_eq!(d.value()["s"], "echo: 'it\nx'\n");
+        assert_eq!(d.value()["a"]["b"], "real cont");
+        assert_eq!(d.value()["t"], "second one");
+        // Many scalars are read in one pass.
+        let many: String = (0..50).map(|i| format!("k{i}:\n  v: 'a\n b'\n")).collect();
+        let d = load(&many);
+        assert_eq!(d.value()["k49"]["v"], "a b");
+        assert_eq!(
+            d.value_span("/k49/v").map(|s| s.end),
+            Some(Pos { line: 150, col: 4 })
+        );
+        // A document marker at column 0 inside the scalar stays an error, as in go-yaml v2.
+        let err = load_str("a:\n  b: 'x\n---\n  y'\n", Limits::default()).expect_err("marker");
+        assert_eq!(err.kind, LoadErrorKind::Syntax);
+        // Real errors after the fixed scalar keep their own position.
+        let err = load_str("a:\n  b: 'x\n y'\n  c: [\n", Limits::default()).expect_err("eof");
+        assert_eq!(err.kind, LoadErrorKind::Syntax);
+        assert!(!err.message.contains("quoted"), "{}", err.message);
     }
 }
 

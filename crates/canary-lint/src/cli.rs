@@ -137,9 +137,16 @@ pub enum CliError {
         "stdin holds more than {0} MiB, the largest file canary-lint reads; lint the files, or split the stream"
     )]
     StdinTooLarge(u64),
-    /// Writing the output failed.
+    /// Writing the output failed. The I/O error is in the message and not the `source()`,
+    /// so anyhow's `{:#}` does not print it twice.
     #[error("cannot write output: {0}")]
-    Io(#[from] std::io::Error),
+    Io(std::io::Error),
+}
+
+impl From<std::io::Error> for CliError {
+    fn from(e: std::io::Error) -> Self {
+        CliError::Io(e)
+    }
 }
 
 /// Runs the parsed command line, writing to `out`. `styled` colours human output.

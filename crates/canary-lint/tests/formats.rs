@@ -140,10 +140,13 @@ fn control_characters_in_names_and_values_cannot_inject_log_lines() {
         }
         if matches!(format, Format::Json | Format::Sarif) {
             let v: serde_json::Value = serde_json::from_str(&text).expect("JSON");
-            assert!(
-                v.to_string()
-                    .contains("::error file=README.md,line=1::spoofed\\u001b")
-            );
+            // SARIF URIs are percent-encoded (RFC 3986), the JSON file name is the name.
+            let expected = if matches!(format, Format::Sarif) {
+                "x%0A%3A%3Aerror%20file%3DREADME.md%2Cline%3D1%3A%3Aspoofed%1B%5B2J.yaml"
+            } else {
+                "::error file=README.md,line=1::spoofed\\u001b"
+            };
+            assert!(v.to_string().contains(expected), "{format:?}: {v}");
         }
     }
     let (human, _) = common::render_both(&outcome);
@@ -152,4 +155,53 @@ fn control_characters_in_names_and_values_cannot_inject_log_lines() {
         "{human}"
     );
     assert!(human.contains("d\\n::add-mask::s"), "{human}");
+}
+
+/// SARIF URIs are percent-encoded (SARIF 2.1.0 §3.10.2, RFC 3986) and a file name that is not
+/// UTF-8 keeps its bytes: `\xNN` in the human, GitHub and JSON formats, `%NN` in SARIF.
+#[test]
+fn file_names_with_uri_characters_and_invalid_utf8_are_kept() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = common::tempdir();
+    common::write(dir.path(), "a #1 100%.yaml", "a: [\n");
+    let raw = std::ffi::OsStr::from_bytes(b"caf\xe9.yaml");
+    std::fs::write(dir.path().join(raw), "a: [\n").expect("write");
+    let outcome = lint_ok(dir.path());
+    let summary = outcome.summary();
+    let sarif = report::render(
+        Format::Sarif,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        false,
+    );
+    let v: serde_json::Value = serde_json::from_str(&sarif).expect("SARIF is JSON");
+    let uris: Vec<&str> = v["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str())
+        .collect();
+    assert!(uris.contains(&"a%20%231%20100%25.yaml"), "{uris:?}");
+    assert!(uris.contains(&"caf%E9.yaml"), "{uris:?}");
+    for format in [Format::Human, Format::Github] {
+        let text = report::render(format, &outcome.repo, &outcome.diagnostics, &summary, false);
+        assert!(text.contains("caf\\xE9.yaml"), "{format:?}: {text}");
+        assert!(!text.contains('\u{fffd}'), "{format:?}: {text}");
+    }
+    let json = report::render(
+        Format::Json,
+        &outcome.repo,
+        &outcome.diagnostics,
+        &summary,
+        false,
+    );
+    let v: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let files: Vec<&str> = v["diagnostics"]
+        .as_array()
+        .expect("diagnostics")
+        .iter()
+        .filter_map(|d| d["file"].as_str())
+        .collect();
+    assert!(files.contains(&"caf\\xE9.yaml"), "{files:?}");
 }

@@ -163,6 +163,25 @@ fn oversized_files_are_not_read() {
     assert!(outcome.diagnostics[0].message.contains("8 MiB"));
 }
 
+/// A manifest of exactly 8 MiB is read; one byte more is CL002.
+#[test]
+fn file_size_at_the_limit_is_read_and_past_it_is_refused() {
+    let limit = canary_lint::repo::load::MAX_FILE_BYTES as usize;
+    for (size, refused) in [(limit, false), (limit + 1, true)] {
+        let dir = tempdir();
+        let mut text = String::from("a: 1\n#");
+        text.push_str(&" ".repeat(size - text.len()));
+        assert_eq!(text.len(), size);
+        write(dir.path(), "big.yaml", text);
+        let outcome = lint_ok(dir.path());
+        if refused {
+            assert_eq!(codes(&outcome), ["CL002"]);
+        } else {
+            assert!(outcome.diagnostics.is_empty(), "{:?}", outcome.diagnostics);
+        }
+    }
+}
+
 #[test]
 fn bom_does_not_shift_columns() {
     let dir = tempdir();

@@ -113,6 +113,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn spec_size_at_the_limit_is_read_and_past_it_is_refused() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let f = dir.path().join("canary.yaml");
+        let limit = SPEC_SIZE_LIMIT as usize;
+        std::fs::write(&f, format!("#{}", " ".repeat(limit - 1))).expect("write");
+        assert!(read_regular(&f, SPEC_SIZE_LIMIT, true).is_ok());
+        std::fs::write(&f, format!("#{}", " ".repeat(limit))).expect("write");
+        assert!(read_regular(&f, SPEC_SIZE_LIMIT, true).is_err());
+    }
+
+    #[test]
     fn reads_only_regular_files_up_to_the_cap() {
         let dir = tempfile::tempdir().expect("tempdir");
         let f = dir.path().join("a.yaml");

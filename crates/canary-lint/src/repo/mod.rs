@@ -26,12 +26,16 @@ pub enum RepoError {
     #[error("`{0}` does not exist; pass the directory (or file) to lint")]
     NotFound(PathBuf),
     /// The root exists but cannot be read.
-    #[error("cannot read `{path}`: {source}")]
+    ///
+    /// The I/O error is part of the message and deliberately not the error's `source()`:
+    /// anyhow's `{:#}` prints the source chain too, which showed the OS error twice
+    /// ("Too many levels of symbolic links (os error 40): Too many levels …").
+    #[error("cannot read `{path}`: {cause}")]
     Unreadable {
         /// The root.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
 }
 
@@ -63,14 +67,14 @@ pub fn load_repo_filtered(
         } else {
             RepoError::Unreadable {
                 path: root.to_path_buf(),
-                source,
+                cause: source,
             }
         }
     })?;
     let (base, files, classified, walk_problems, load_problems) = if meta.is_dir() {
-        std::fs::read_dir(root).map_err(|source| RepoError::Unreadable {
+        std::fs::read_dir(root).map_err(|cause| RepoError::Unreadable {
             path: root.to_path_buf(),
-            source,
+            cause,
         })?;
         // Files are read, parsed and their documents recognised on rayon's threads as the
         // walk finds them. A Helm chart's templates and metadata are left out.

@@ -47,14 +47,70 @@ pub struct Walked {
     pub problems: Vec<WalkProblem>,
 }
 
-/// `root`-relative path with `/` separators.
+/// `root`-relative path with `/` separators. A name that is not UTF-8 keeps every byte: each
+/// byte that is not part of valid UTF-8 is written `\xNN` and a backslash `\\`, so the name is
+/// visible in every format and the bytes can be recovered ([`name_bytes`]; SARIF
+/// percent-encodes them).
 pub fn relative(root: &Path, path: &Path) -> String {
     let rel = path.strip_prefix(root).unwrap_or(path);
     let parts: Vec<String> = rel
         .components()
-        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .map(|c| escape_name(c.as_os_str()))
         .collect();
     parts.join("/")
+}
+
+/// A file name as text: valid UTF-8 as it is (a backslash doubled), other bytes as `\xNN`.
+pub fn escape_name(name: &std::ffi::OsStr) -> String {
+    let Some(text) = name.to_str() else {
+        #[cfg(unix)]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            let mut out = String::new();
+            for chunk in name.as_bytes().utf8_chunks() {
+                out.push_str(&chunk.valid().replace('\\', "\\\\"));
+                for b in chunk.invalid() {
+                    out.push_str(&format!("\\x{b:02X}"));
+                }
+            }
+            return out;
+        }
+        #[cfg(not(unix))]
+        return name.to_string_lossy().into_owned();
+    };
+    if text.contains('\\') {
+        text.replace('\\', "\\\\")
+    } else {
+        text.to_string()
+    }
+}
+
+/// The bytes of a name written by [`escape_name`] (`\xNN` and `\\` undone).
+pub fn name_bytes(escaped: &str) -> Vec<u8> {
+    let b = escaped.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\' {
+            if b.get(i + 1) == Some(&b'\\') {
+                out.push(b'\\');
+                i += 2;
+                continue;
+            }
+            if b.get(i + 1) == Some(&b'x')
+                && let Some(byte) = escaped
+                    .get(i + 2..i + 4)
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
+                out.push(byte);
+                i += 4;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 fn wanted_extension(path: &Path) -> bool {

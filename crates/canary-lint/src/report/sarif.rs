@@ -80,7 +80,7 @@ fn location(file: &str, span: canary_core::located::Span, msg: Option<&str>) -> 
     let physical = PhysicalLocation::builder()
         .artifact_location(
             ArtifactLocation::builder()
-                .uri(file.to_string())
+                .uri(percent_encode(&crate::repo::walk::name_bytes(file)))
                 .uri_base_id(SRCROOT.to_string())
                 .build(),
         )
@@ -93,6 +93,31 @@ fn location(file: &str, span: canary_core::located::Span, msg: Option<&str>) -> 
             .build(),
         None => Location::builder().physical_location(physical).build(),
     }
+}
+
+/// A path as the path of a URI (RFC 3986 §2.1, §3.3): every byte but the unreserved
+/// characters and `/` is percent-encoded, so `#`, `%`, `?`, spaces, `:` and bytes that are
+/// not UTF-8 survive (SARIF 2.1.0 §3.10.2: `artifactLocation.uri` is a valid URI reference).
+fn percent_encode(path: &[u8]) -> String {
+    let mut out = String::with_capacity(path.len());
+    for &b in path {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn root_path_uri(root: &std::path::Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        percent_encode(root.as_os_str().as_bytes())
+    }
+    #[cfg(not(unix))]
+    percent_encode(root.display().to_string().as_bytes())
 }
 
 /// The SARIF log as a value (tests inspect it).
@@ -175,7 +200,7 @@ pub fn report(repo: &Repo, diagnostics: &[Diagnostic]) -> Sarif {
         })
         .collect();
     let root = std::fs::canonicalize(&repo.root).unwrap_or_else(|_| repo.root.clone());
-    let mut root_uri = format!("file://{}", root.display());
+    let mut root_uri = format!("file://{}", root_path_uri(&root));
     if !root_uri.ends_with('/') {
         root_uri.push('/');
     }
@@ -216,6 +241,22 @@ pub fn render(repo: &Repo, diagnostics: &[Diagnostic]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(percent_encode(b"k8s/app.yaml"), "k8s/app.yaml");
+        assert_eq!(
+            percent_encode(b"a b/#1%/x?.yaml"),
+            "a%20b/%231%25/x%3F.yaml"
+        );
+        assert_eq!(percent_encode(b"c:d.yaml"), "c%3Ad.yaml");
+        assert_eq!(percent_encode("é".as_bytes()), "%C3%A9");
+        let escaped = "bad\\xFF\\\\name.yaml";
+        assert_eq!(
+            percent_encode(&crate::repo::walk::name_bytes(escaped)),
+            "bad%FF%5Cname.yaml"
+        );
+    }
 
     #[test]
     fn fingerprints_are_stable() {

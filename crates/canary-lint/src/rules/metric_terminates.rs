@@ -107,23 +107,27 @@ impl Rule for MetricTerminates {
             }
         }
         for ((_, _, i), (doc, template, metric, related, users)) in found {
-            let has_count = cx
-                .repo
-                .located(doc)
-                .at(&format!("/spec/metrics/{i}/count"))
-                .is_some_and(|v| !v.is_null());
-            let (pointer, what, count) = if has_count {
-                (
+            // The count as written (`-1`, `0`, `"0"`): Argo prints `metric.Count` with `%s`,
+            // IntOrString's `String()` (validation_references.go,
+            // `ValidateAnalysisTemplateWithType`), so a negative count is not shown as 0.
+            let count_node = cx.repo.located(doc).at(&format!("/spec/metrics/{i}/count"));
+            let written = count_node.and_then(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .or_else(|| v.as_f64().map(|n| format!("{n}")))
+            });
+            let has_count = written.is_some();
+            let (pointer, what, count) = match (has_count, written) {
+                (true, Some(count)) => (
                     format!("/spec/metrics/{i}/count"),
-                    "has `count: 0` with an `interval`",
-                    "0",
-                )
-            } else {
-                (
+                    format!("has `count: {count}` with an `interval`"),
+                    count,
+                ),
+                _ => (
                     format!("/spec/metrics/{i}/interval"),
-                    "has an `interval` but no `count`",
-                    "<nil>",
-                )
+                    "has an `interval` but no `count`".to_string(),
+                    "<nil>".to_string(),
+                ),
             };
             let mut finding = cx
                 .at_key(

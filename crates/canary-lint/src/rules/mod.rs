@@ -18,6 +18,7 @@ pub mod ci_status_without_timeout;
 pub mod crd_schema;
 pub mod effective_weight;
 pub mod input;
+pub mod kubectl_yaml11_reading;
 pub mod metric_count_limits;
 pub mod metric_durations;
 pub mod metric_job_condition;
@@ -132,6 +133,7 @@ pub static ALL: &[&dyn Rule] = &[
     &UnusedSuppression,
     &crd_schema::CrdSchema,
     &HelmChartSkipped,
+    &kubectl_yaml11_reading::KubectlYaml11Reading,
     &reference_ambiguous::ReferenceAmbiguous,
     &WorkloadRefTargetExists,
     &WorkloadRefApiVersionKind,
