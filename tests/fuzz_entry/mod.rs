@@ -38,13 +38,7 @@ pub fn loader(data: &[u8]) {
 }
 
 fn lint_and_render(name: &str, bytes: Vec<u8>) {
-    let outcome = lint_stream(
-        name,
-        bytes,
-        &Settings::default(),
-        &Config::default(),
-        false,
-    );
+    let outcome = lint_stream(name, bytes, &Settings::default(), &Config::default(), false);
     let summary = Summary::new(&outcome.repo, &outcome.diagnostics);
     for format in [Format::Human, Format::Sarif] {
         let _ = report::render(format, &outcome.repo, &outcome.diagnostics, &summary, false);
@@ -112,7 +106,10 @@ pub fn promql(data: &[u8]) {
     }
     let fast = canary_core::promql::selectors(query);
     let parsed = canary_core::promql::selectors_parsed(query);
-    assert_eq!(fast, parsed, "the shape-cached route disagrees with parsing");
+    assert_eq!(
+        fast, parsed,
+        "the shape-cached route disagrees with parsing"
+    );
     let shape = canary_core::promql_shape::shape(query);
     if let Ok(expr) = promql_parser::parser::parse(query) {
         let written = canary_core::promql_shape::QueryShape::of(&expr);

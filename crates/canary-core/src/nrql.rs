@@ -151,17 +151,32 @@ mod tests {
             assert!(nrql_has_keyword(query, "FROM"), "{query}");
         }
         // A clause after a line comment, or after a block comment, still counts.
-        assert!(nrql_has_keyword("SELECT x FROM T -- note\nSINCE 1 day ago", "SINCE"));
-        assert!(nrql_has_keyword("SELECT x FROM T /* a */ SINCE 1 day ago", "SINCE"));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T -- note\nSINCE 1 day ago",
+            "SINCE"
+        ));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T /* a */ SINCE 1 day ago",
+            "SINCE"
+        ));
         // Comment markers inside strings are text, and what follows the string is read.
-        assert!(nrql_has_keyword("SELECT x FROM T WHERE u = 'a--b' SINCE 1 day ago", "SINCE"));
-        assert!(nrql_has_keyword("SELECT x FROM T WHERE u = 'http://x' SINCE 1 day ago", "SINCE"));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T WHERE u = 'a--b' SINCE 1 day ago",
+            "SINCE"
+        ));
+        assert!(nrql_has_keyword(
+            "SELECT x FROM T WHERE u = 'http://x' SINCE 1 day ago",
+            "SINCE"
+        ));
         // Aliases in comments are not returned; offsets stay right after a multi-byte comment.
         assert_eq!(
             nrql_aliases("SELECT count(*) /* AS 'é' */ AS 'value' FROM T -- AS 'other'"),
             ["value"]
         );
-        assert_eq!(without_comments("a /* é */ b\n-- c\nd").len(), "a /* é */ b\n-- c\nd".len());
+        assert_eq!(
+            without_comments("a /* é */ b\n-- c\nd").len(),
+            "a /* é */ b\n-- c\nd".len()
+        );
     }
 
     #[test]

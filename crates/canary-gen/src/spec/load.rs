@@ -259,7 +259,11 @@ mod tests {
 
     #[test]
     fn json_spec_with_a_surrogate_pair_escape_is_accepted() {
-        let mut value = default_spec().expect("default spec loads").doc.value().clone();
+        let mut value = default_spec()
+            .expect("default spec loads")
+            .doc
+            .value()
+            .clone();
         value["metrics"][0]["description"] = Value::from("share of 5xx \u{1F600}");
         let text = serde_json::to_string_pretty(&value)
             .expect("serializes")
@@ -274,7 +278,11 @@ mod tests {
         // A lone surrogate is not a character: still an error at its line.
         let lone = text.replace("\\ude00", "");
         let err = load_spec("canary.json", &lone).expect_err("a lone surrogate is refused");
-        assert!(err.render(false).contains("canary.json:"), "{}", err.render(false));
+        assert!(
+            err.render(false).contains("canary.json:"),
+            "{}",
+            err.render(false)
+        );
     }
 
     #[test]

@@ -824,7 +824,10 @@ mod tests {
     #[test]
     fn heredoc_edges() {
         // An unterminated here-document runs to the end of the script.
-        assert_eq!(shell_commands("cat <<EOF\nkubectl argo rollouts status x\n").len(), 1);
+        assert_eq!(
+            shell_commands("cat <<EOF\nkubectl argo rollouts status x\n").len(),
+            1
+        );
         // `<<-` strips tabs only: an indented delimiter with spaces does not end the body.
         assert_eq!(shell_commands("cat <<-EOF\n  EOF\nkubectl x\n").len(), 1);
         // A here-string and an arithmetic shift are not here-documents.
@@ -841,7 +844,10 @@ mod tests {
             ]
         );
         // A comment after the operator still starts the body on the next line.
-        assert_eq!(shell_commands("cat <<EOF # notes\nkubectl x\nEOF\n").len(), 1);
+        assert_eq!(
+            shell_commands("cat <<EOF # notes\nkubectl x\nEOF\n").len(),
+            1
+        );
         // A line continuation does not start the body.
         let cmds = shell_commands("cat <<EOF \\\n  -n\nbody\nEOF\n");
         assert_eq!(texts(&cmds[0]), ["cat", "-n"]);
