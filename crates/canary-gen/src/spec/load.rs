@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::types::CanarySpec;
 use canary_core::diag::{Located, render_error};
-use canary_core::located::{Limits, LocatedDoc, Span, load_str};
+use canary_core::located::{Limits, LocatedDoc, Span, load_json_str};
 
 /// The built-in default spec (the seed's instant-api setup), with its comments.
 pub const DEFAULT_SPEC_TEXT: &str = include_str!("../../../../templates/canary.yaml");
@@ -116,7 +116,12 @@ fn load<T: Send>(
         text: text.to_string(),
         problems,
     };
-    let mut docs = load_str(text, Limits::default()).map_err(|e| {
+    // A strict JSON spec is read by the JSON parser, everything else by the YAML loader
+    // (`load_json_str` decides; both build the same tree with the same spans). The YAML
+    // scanner refuses JSON's surrogate-pair escapes (`"\ud83d\ude00"`, one character):
+    // YAML's `\u` escape names one code point and has no pairs, and a lone surrogate is not
+    // a character, so a valid JSON spec failed as "invalid Unicode character escape code".
+    let mut docs = load_json_str(text, Limits::default()).map_err(|e| {
         fail(vec![Located {
             span: e.span,
             message: e.message.clone(),
@@ -250,6 +255,35 @@ pub fn default_spec() -> Result<LoadedSpec, SpecError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use canary_core::located::load_str;
+
+    #[test]
+    fn json_spec_with_a_surrogate_pair_escape_is_accepted() {
+        let mut value = default_spec()
+            .expect("default spec loads")
+            .doc
+            .value()
+            .clone();
+        value["metrics"][0]["description"] = Value::from("share of 5xx \u{1F600}");
+        let text = serde_json::to_string_pretty(&value)
+            .expect("serializes")
+            .replace('\u{1F600}', "\\ud83d\\ude00");
+        assert!(text.contains(r#"5xx \ud83d\ude00""#), "{text}");
+        let loaded = load_spec("canary.json", &text).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            loaded.spec.metrics[0].description.as_deref(),
+            Some("share of 5xx \u{1F600}")
+        );
+        super::super::validate(&loaded).expect("validates");
+        // A lone surrogate is not a character: still an error at its line.
+        let lone = text.replace("\\ude00", "");
+        let err = load_spec("canary.json", &lone).expect_err("a lone surrogate is refused");
+        assert!(
+            err.render(false).contains("canary.json:"),
+            "{}",
+            err.render(false)
+        );
+    }
 
     #[test]
     fn default_spec_loads_and_validates() {

@@ -164,38 +164,32 @@ pub struct Word {
 }
 
 /// The simple commands of a shell script, each a list of words.
+///
+/// A here-document body is data, not commands (POSIX XCU 2.7.4 "Here-Document"): after an
+/// unquoted `<<` or `<<-` and its delimiter word, the lines that follow the operator's line
+/// are skipped up to a line that is exactly the delimiter (after quote removal; with `<<-`,
+/// after stripping leading tabs), or to the end of the script. Several here-documents on one
+/// line are read in order. The operator and its delimiter are redirections, not words of the
+/// command; `<<<` (a here-string) and `<<` inside `((…))` arithmetic are not here-documents.
 pub fn shell_commands(script: &str) -> Vec<Vec<Word>> {
-    let mut commands = Vec::new();
-    let mut words: Vec<Word> = Vec::new();
-    let mut current: Option<Word> = None;
+    let mut reader = ShellReader::default();
     let mut chars = script.char_indices().peekable();
-    let finish_word = |current: &mut Option<Word>, words: &mut Vec<Word>| {
-        if let Some(w) = current.take() {
-            words.push(w);
-        }
-    };
+    // Depth of `((` arithmetic, where `<<` is a shift.
+    let mut arithmetic = 0usize;
     while let Some((i, c)) = chars.next() {
         let end = i + c.len_utf8();
         match c {
             '\\' => match chars.next() {
-                Some((_, '\n')) => finish_word(&mut current, &mut words),
+                Some((_, '\n')) => reader.finish_word(),
                 Some((j, e)) => {
-                    let w = current.get_or_insert(Word {
-                        text: String::new(),
-                        start: i,
-                        end,
-                    });
+                    let w = reader.word(i, end);
                     w.text.push(e);
                     w.end = j + e.len_utf8();
                 }
                 None => {}
             },
             '\'' | '"' => {
-                let w = current.get_or_insert(Word {
-                    text: String::new(),
-                    start: i,
-                    end,
-                });
+                let w = reader.word(i, end);
                 w.end = end;
                 while let Some((j, q)) = chars.next() {
                     w.end = j + q.len_utf8();
@@ -212,40 +206,124 @@ pub fn shell_commands(script: &str) -> Vec<Vec<Word>> {
                     w.text.push(q);
                 }
             }
-            '#' if current.is_none() => {
+            '#' if reader.current.is_none() => {
+                let mut newline = false;
                 for (_, n) in chars.by_ref() {
                     if n == '\n' {
+                        newline = true;
                         break;
                     }
                 }
-                finish_word(&mut current, &mut words);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
+                reader.finish_command();
+                if newline {
+                    reader.skip_heredocs(script, &mut chars);
                 }
             }
-            '\n' | ';' | '&' | '|' | '(' | ')' => {
-                finish_word(&mut current, &mut words);
-                if !words.is_empty() {
-                    commands.push(std::mem::take(&mut words));
+            '<' if arithmetic == 0 && script[i..].starts_with("<<") => {
+                chars.next();
+                if script[i..].starts_with("<<<") {
+                    // A here-string: kept as written, like other redirections.
+                    chars.next();
+                    let w = reader.word(i, end);
+                    w.text.push_str("<<<");
+                    w.end = i + 3;
+                } else {
+                    reader.finish_word();
+                    let strip_tabs = chars.next_if(|&(_, d)| d == '-').is_some();
+                    reader.expect_delimiter = Some(strip_tabs);
                 }
             }
-            c if c.is_whitespace() => finish_word(&mut current, &mut words),
+            '(' | ')' => {
+                if script[i..].starts_with("((") {
+                    arithmetic += 1;
+                } else if c == ')' && script[i..].starts_with("))") {
+                    arithmetic = arithmetic.saturating_sub(1);
+                }
+                reader.finish_command();
+            }
+            '\n' => {
+                reader.finish_command();
+                reader.skip_heredocs(script, &mut chars);
+            }
+            ';' | '&' | '|' => reader.finish_command(),
+            c if c.is_whitespace() => reader.finish_word(),
             c => {
-                let w = current.get_or_insert(Word {
-                    text: String::new(),
-                    start: i,
-                    end,
-                });
+                let w = reader.word(i, end);
                 w.text.push(c);
                 w.end = end;
             }
         }
     }
-    finish_word(&mut current, &mut words);
-    if !words.is_empty() {
-        commands.push(words);
+    reader.finish_command();
+    reader.commands
+}
+
+/// The state of [`shell_commands`].
+#[derive(Default)]
+struct ShellReader {
+    commands: Vec<Vec<Word>>,
+    words: Vec<Word>,
+    current: Option<Word>,
+    /// After `<<` or `<<-`: the next word is a here-document delimiter (`true`: `<<-`).
+    expect_delimiter: Option<bool>,
+    /// Here-documents whose bodies start at the next line: (delimiter, strip tabs).
+    heredocs: Vec<(String, bool)>,
+}
+
+impl ShellReader {
+    /// The word being read, started at `start..end` if there is none.
+    fn word(&mut self, start: usize, end: usize) -> &mut Word {
+        self.current.get_or_insert(Word {
+            text: String::new(),
+            start,
+            end,
+        })
     }
-    commands
+
+    fn finish_word(&mut self) {
+        let Some(w) = self.current.take() else {
+            return;
+        };
+        match self.expect_delimiter.take() {
+            Some(strip_tabs) => self.heredocs.push((w.text, strip_tabs)),
+            None => self.words.push(w),
+        }
+    }
+
+    fn finish_command(&mut self) {
+        self.finish_word();
+        // `<<` with no word before the end of the command is a syntax error; drop it.
+        self.expect_delimiter = None;
+        if !self.words.is_empty() {
+            self.commands.push(std::mem::take(&mut self.words));
+        }
+    }
+
+    /// At the start of a line: skips the bodies of the pending here-documents.
+    fn skip_heredocs(
+        &mut self,
+        script: &str,
+        chars: &mut std::iter::Peekable<std::str::CharIndices<'_>>,
+    ) {
+        for (delimiter, strip_tabs) in std::mem::take(&mut self.heredocs) {
+            while let Some(&(start, _)) = chars.peek() {
+                let rest = &script[start..];
+                let line_len = rest.find('\n').unwrap_or(rest.len());
+                let line = &rest[..line_len];
+                let line = if strip_tabs {
+                    line.trim_start_matches('\t')
+                } else {
+                    line
+                };
+                // Past the line and its newline.
+                let next = start + line_len + 1;
+                while chars.next_if(|&(j, _)| j < next).is_some() {}
+                if line == delimiter {
+                    break;
+                }
+            }
+        }
+    }
 }
 
 /// kubectl and kubectl-argo-rollouts flags that take a value (the others are booleans).
@@ -902,6 +980,62 @@ mod tests {
         assert_eq!(texts(&cmds[2]), ["echo", "done; ok"]);
         let w = &cmds[1][4];
         assert_eq!(&script[w.start..w.end], "api");
+    }
+
+    #[test]
+    fn heredoc_bodies_are_not_commands() {
+        let script = "cat <<EOF > notes.md\nkubectl argo rollouts status api\nEOF\n\
+                      cat <<-'END' | tee out\n\tkubectl argo rollouts promote api\n\tEND\n\
+                      cat <<\"A\" <<B; echo one\nA body\nA\nB body\nB\n\
+                      kubectl argo rollouts status api -t 30m\n";
+        let cmds = shell_commands(script);
+        let all: Vec<Vec<&str>> = cmds.iter().map(|c| texts(c)).collect();
+        assert_eq!(
+            all,
+            [
+                vec!["cat", ">", "notes.md"],
+                vec!["cat"],
+                vec!["tee", "out"],
+                vec!["cat"],
+                vec!["echo", "one"],
+                vec!["kubectl", "argo", "rollouts", "status", "api", "-t", "30m"],
+            ]
+        );
+        let w = &cmds[5][4];
+        assert_eq!(&script[w.start..w.end], "api");
+    }
+
+    #[test]
+    fn heredoc_edges() {
+        // An unterminated here-document runs to the end of the script.
+        assert_eq!(
+            shell_commands("cat <<EOF\nkubectl argo rollouts status x\n").len(),
+            1
+        );
+        // `<<-` strips tabs only: an indented delimiter with spaces does not end the body.
+        assert_eq!(shell_commands("cat <<-EOF\n  EOF\nkubectl x\n").len(), 1);
+        // A here-string and an arithmetic shift are not here-documents.
+        let cmds = shell_commands("cat <<< \"$x\"\nkubectl x\necho $((1<<2))\nkubectl y\n");
+        let all: Vec<Vec<&str>> = cmds.iter().map(|c| texts(c)).collect();
+        assert_eq!(
+            all,
+            [
+                vec!["cat", "<<<", "$x"],
+                vec!["kubectl", "x"],
+                vec!["echo", "$"],
+                vec!["1<<2"],
+                vec!["kubectl", "y"],
+            ]
+        );
+        // A comment after the operator still starts the body on the next line.
+        assert_eq!(
+            shell_commands("cat <<EOF # notes\nkubectl x\nEOF\n").len(),
+            1
+        );
+        // A line continuation does not start the body.
+        let cmds = shell_commands("cat <<EOF \\\n  -n\nbody\nEOF\n");
+        assert_eq!(texts(&cmds[0]), ["cat", "-n"]);
+        assert_eq!(cmds.len(), 1);
     }
 
     #[test]

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `loader`: see `fn loader` in tests/fuzz_entry/mod.rs.
+
+#[path = "../../tests/fuzz_entry/mod.rs"]
+mod entry;
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| entry::loader(data));
