@@ -181,3 +181,12 @@ fn bad_external_entries_are_config_errors_at_their_line() {
     assert!(rendered.contains("c.toml:3:28"), "{rendered}");
     assert!(rendered.contains("has no namespace"), "{rendered}");
 }
+
+#[test]
+fn quoted_scalars_indented_less_are_read_as_kubectl_reads_them() {
+    // saphyr refuses the continuation line's indentation; go-yaml v2 (kubectl) does not.
+    let outcome = lint_ok(&fixtures().join("CL001/good-quoted-scalar"));
+    assert_eq!(outcome.summary().documents, 1);
+    let (human, _) = render_both(&outcome);
+    insta::assert_snapshot!("quoted_scalar_indented_less", human);
+}
