@@ -90,25 +90,9 @@ pub fn near_name(wanted: &str, candidate: &str) -> Option<usize> {
     if a == b {
         return Some(0);
     }
-    let distance = edit_distance(&a, &b);
+    let distance = super::analysis::edit_distance(&a, &b);
     let shorter = a.chars().count().min(b.chars().count());
     (distance <= 2 && distance * 2 < shorter).then_some(distance)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = Vec::with_capacity(b.len() + 1);
-        cur.push(i + 1);
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
-            cur.push(v);
-        }
-        prev = cur;
-    }
-    prev.last().copied().unwrap_or(0)
 }
 
 #[cfg(test)]

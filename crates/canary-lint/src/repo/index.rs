@@ -302,39 +302,15 @@ impl Repo {
         found
     }
 
-    /// Like [`Repo::find`], ordered by nearness to `from`, the document that holds the
-    /// reference: the same file, then the files built by the same kustomization, then the same
-    /// directory, then its subdirectories, then the subtree of each ancestor directory in turn
-    /// (exact namespace first within a level, then by path). When unrelated files reuse a name
-    /// (test fixtures, examples, one overlay per environment), the copy the reference means is
-    /// the nearest one, the way the objects of one file, one kustomization or one folder are
-    /// applied together; the order does not depend on the directory the linter was started in.
-    pub fn find_near(
-        &self,
-        from: &Document,
-        kind: Kind,
-        namespace: Option<&str>,
-        name: &str,
-    ) -> Vec<&Document> {
-        let mut found: Vec<(Nearness, &Document)> = self
-            .find(kind, namespace, name)
-            .into_iter()
-            .map(|d| (self.nearness(from, d, namespace), d))
-            .collect();
-        if found.len() > 1 {
-            found.sort_by(|(a, x), (b, y)| {
-                a.cmp(b)
-                    .then_with(|| self.files[x.file].rel.cmp(&self.files[y.file].rel))
-                    .then(x.index.cmp(&y.index))
-            });
-        }
-        found.into_iter().map(|(_, d)| d).collect()
-    }
-
-    /// The nearest candidates for a reference (see [`Repo::find_near`]): empty when nothing of
-    /// that kind and name is in a matching namespace, one document when the reference is
-    /// resolved, several when they are equally near (the same level and the same namespace
-    /// match), which no scan of the repo can decide between.
+    /// The nearest candidates for a reference made by `from`: [`Repo::find`]'s documents at
+    /// the nearest level (the same file, then the files built by the same kustomization, then
+    /// the same directory, then its subdirectories, then the subtree of each ancestor
+    /// directory in turn; exact namespace before none within a level), by path. Empty when
+    /// nothing of that kind and name is in a matching namespace, one document when the
+    /// reference is resolved, several when they are equally near, which no scan of the repo
+    /// can decide between. When unrelated files reuse a name (test fixtures, examples, one
+    /// overlay per environment), the copy a reference means is the one applied with it, and
+    /// the result does not depend on the directory the linter was started in.
     pub fn resolve(
         &self,
         from: &Document,
