@@ -45,7 +45,10 @@ mkdir -p "$work/clean-gen" "$work/broken-gen"
 cargo run --quiet --release --manifest-path "$project/Cargo.toml" --bin canary-gen -- init > "$work/clean-gen/canary.yaml"
 cargo run --quiet --release --manifest-path "$project/Cargo.toml" --bin canary-gen -- render --config "$work/clean-gen/canary.yaml" --out-dir "$work/clean-gen" 2>/dev/null
 cp -R "$work/clean-gen/." "$work/broken-gen/"
-sed -i 's/--timeout=1740s/--timeout=300s/' "$work/broken-gen/ci/deploy-instant-api.yml"
+# The generated deploy step's path comes from the spec's `layout.ci`; find it rather than assume it.
+wf=$(grep -rl --include='*.yml' -e '--timeout=1740s' "$work/broken-gen" | head -n 1)
+if [ -z "$wf" ]; then echo "FAIL: no rendered workflow holds --timeout=1740s"; exit 1; fi
+sed -i 's/--timeout=1740s/--timeout=300s/' "$wf"
 scratch clean-gen
 scratch broken-gen
 expect pass clean-gen canary-gen-check
