@@ -438,6 +438,46 @@ impl LocatedDoc {
         !self.kubectl_readings.is_empty()
     }
 
+    /// The document as kubectl sends it to the API server: each plain scalar that go-yaml v2
+    /// reads differently (see [`Self::kubectl_reading`]) holds kubectl's value instead
+    /// (`hostNetwork: yes` is `true`, `replicas: 010` is 8). `None` when nothing differs.
+    /// A value kubectl reads as a string where this loader read a number keeps the number
+    /// (go-yaml v2 has no such case for the forms [`crate::yaml11::kubectl`] knows).
+    pub fn as_kubectl_reads(&self) -> Option<LocatedDoc> {
+        use crate::yaml11::Kubectl;
+        if self.kubectl_readings.is_empty() {
+            return None;
+        }
+        let mut nodes = self.nodes.clone();
+        for node in nodes.iter_mut() {
+            if matches!(node.data, Data::Seq | Data::Map) {
+                continue;
+            }
+            let Some(reading) = self.kubectl_reading(node.span) else {
+                continue;
+            };
+            node.data = match reading {
+                Kubectl::Null => Data::Null,
+                Kubectl::Bool(b) => Data::Bool(b),
+                Kubectl::Int(i) => match (u64::try_from(i), i64::try_from(i)) {
+                    (Ok(u), _) => Data::U64(u),
+                    (_, Ok(n)) => Data::I64(n),
+                    // Out of go-yaml's int range it is a float to kubectl too.
+                    _ => Data::F64(i as f64),
+                },
+                Kubectl::Float(f) => Data::F64(f),
+                Kubectl::Str => node.data,
+            };
+        }
+        Some(LocatedDoc {
+            nodes,
+            strings: self.strings.clone(),
+            value: OnceLock::new(),
+            ambiguous_scalars: self.ambiguous_scalars.clone(),
+            kubectl_readings: self.kubectl_readings.clone(),
+        })
+    }
+
     /// How many nodes the document has.
     pub fn node_count(&self) -> usize {
         self.nodes.len()

@@ -85,16 +85,38 @@ pub fn nrql_has_keyword(query: &str, word: &str) -> bool {
     tokens.windows(parts.len()).any(|w| w == parts.as_slice())
 }
 
-/// Aliases an NRQL query returns (`AS 'name'`, ``AS `name` ``, `AS name`), outside comments.
+/// Aliases an NRQL query returns (`AS 'name'`, ``AS `name` ``, `AS name`), outside comments
+/// and outside quoted strings (`WHERE name = 'sold AS new'` names no alias).
 pub fn nrql_aliases(query: &str) -> Vec<String> {
     let query = &*without_comments(query);
     let mut out = Vec::new();
     let bytes = query.as_bytes();
     let upper = query.to_ascii_uppercase();
+    // For each byte: is it inside a quoted string or a backquoted name?
+    let mut quoted = vec![false; bytes.len()];
+    let mut quote: Option<u8> = None;
+    for (i, &b) in bytes.iter().enumerate() {
+        match quote {
+            Some(q) => {
+                quoted[i] = true;
+                if b == q {
+                    quote = None;
+                }
+            }
+            None if matches!(b, b'\'' | b'`' | b'"') => {
+                quoted[i] = true;
+                quote = Some(b);
+            }
+            None => {}
+        }
+    }
     let mut from = 0;
     while let Some(i) = upper[from..].find("AS") {
         let at = from + i;
         from = at + 2;
+        if quoted[at] {
+            continue;
+        }
         let before_ok =
             at == 0 || !(bytes[at - 1].is_ascii_alphanumeric() || bytes[at - 1] == b'_');
         let after = &query[at + 2..];
@@ -396,5 +418,15 @@ mod tests {
             ["value", "m.x"]
         );
         assert!(nrql_aliases("SELECT CASE FROM HAS").is_empty());
+    }
+
+    #[test]
+    fn an_as_inside_a_quoted_string_is_not_an_alias() {
+        assert!(nrql_aliases("SELECT count(*) FROM T WHERE name = 'sold AS new'").is_empty());
+        assert!(nrql_aliases("SELECT count(*) FROM T WHERE `a AS b` = 1").is_empty());
+        assert_eq!(
+            nrql_aliases("SELECT count(*) AS 'v' FROM T WHERE x = \"y AS z\""),
+            ["v"]
+        );
     }
 }

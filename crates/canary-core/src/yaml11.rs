@@ -144,6 +144,30 @@ pub fn resolve(text: &str) -> Yaml11 {
 /// Does a YAML 1.1 reader (PyYAML's type repository or kubectl's go-yaml v2) type (or value)
 /// this plain scalar differently from YAML 1.2?
 pub fn differs_from_yaml12(text: &str) -> bool {
+    // Fast paths for most plain scalars (the loader asks for each one): a word starting with
+    // a letter is a string to all three readers unless it is one of the boolean or null
+    // words (go-yaml v2 tries numbers only on a leading digit, sign or `.`: `resolve.go`
+    // `resolveTable`); a decimal integer without a leading zero is the same integer to all.
+    let bytes = text.as_bytes();
+    match bytes.first() {
+        Some(b) if b.is_ascii_alphabetic() => {
+            const WORDS: [&str; 9] = ["y", "n", "yes", "no", "on", "off", "true", "false", "null"];
+            if text.len() > 5 || !WORDS.iter().any(|w| w.eq_ignore_ascii_case(text)) {
+                return false;
+            }
+        }
+        Some(b'1'..=b'9')
+            if bytes.len() <= 18 && bytes.iter().all(u8::is_ascii_digit) =>
+        {
+            return false;
+        }
+        _ => {}
+    }
+    differs_from_yaml12_full(text)
+}
+
+/// [`differs_from_yaml12`] without its fast paths.
+fn differs_from_yaml12_full(text: &str) -> bool {
     let v12 = crate::located::resolve_plain(text);
     pyyaml_differs(text, &v12) || kubectl_differs(text, &v12).is_some()
 }
@@ -354,14 +378,51 @@ pub fn kubectl_differs(text: &str, v12: &Value) -> Option<Kubectl> {
     (!same).then_some(k)
 }
 
-/// Would a YAML 1.1 reader read this plain scalar as the string it is?
+/// Would every YAML 1.1 reader we know read this plain scalar as the string it is? Both the
+/// YAML 1.1 type repository ([`resolve`], as PyYAML reads it) and go-yaml v2 ([`kubectl`], as
+/// kubectl reads it) must say string: they differ at the edges (go-yaml v2 reads `0X1F` as 31
+/// through `strconv.ParseInt` base 0; the 1.1 repository's hex form is lower-case `0x` only).
 pub fn plain_is_string_in_yaml11(text: &str) -> bool {
-    resolve(text) == Yaml11::Str
+    resolve(text) == Yaml11::Str && kubectl(text) == Kubectl::Str
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_plain_string_must_be_a_string_to_pyyaml_and_to_kubectl() {
+        // PyYAML reads `0X1F` as a string, kubectl (go-yaml v2) as 31: not safe to write plain.
+        assert_eq!(resolve("0X1F"), Yaml11::Str);
+        assert_eq!(kubectl("0X1F"), Kubectl::Int(31));
+        assert!(!plain_is_string_in_yaml11("0X1F"));
+        assert!(!plain_is_string_in_yaml11("0x1F"));
+        assert!(!plain_is_string_in_yaml11("no"));
+        assert!(plain_is_string_in_yaml11("instant-api"));
+        assert!(plain_is_string_in_yaml11("v1.2.3"));
+    }
+
+    /// The fast paths of `differs_from_yaml12` give the full answer: every short string
+    /// over letters, digits and the characters the number forms use.
+    #[test]
+    fn fast_paths_agree_with_the_full_comparison() {
+        let alphabet = ["y", "Y", "e", "s", "n", "N", "o", "O", "f", "t", "r", "u", "l", "0", "1", "9", "x", "_", ".", "-", "+", ":", "a"];
+        let mut words: Vec<String> = alphabet.iter().map(|s| s.to_string()).collect();
+        for _ in 0..2 {
+            let longer: Vec<String> = words
+                .iter()
+                .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        words.extend(
+            ["yes", "Yes", "YES", "no", "NO", "On", "off", "OFF", "true", "True", "False", "NULL", "nuLL", "yEs", "12345678901234567", "123456789012345678", "1234567890123456789", "18446744073709551616", "instant-api", "v1"]
+                .map(String::from),
+        );
+        for w in &words {
+            assert_eq!(differs_from_yaml12(w), differs_from_yaml12_full(w), "{w:?}");
+        }
+    }
 
     #[test]
     fn norway() {

@@ -27,6 +27,11 @@ const NORWAY: &[&str] = &[
     "1_000",
     "2024-01-01",
     "0x1F",
+    // go-yaml v2 (kubectl) reads these as integers through Go's base-0 `ParseInt`; PyYAML's
+    // YAML 1.1 repository reads them as strings. Both readers must get a string back.
+    "0X1F",
+    "0B101",
+    "0O17",
     "3.0",
     "190:20:30",
     "10",
@@ -172,6 +177,7 @@ fn the_norway_values_are_quoted_in_the_output() {
         ("yes".to_string(), "on".to_string()),
         ("tier".to_string(), "0777".to_string()),
         ("d".to_string(), "2024-01-01".to_string()),
+        ("hex".to_string(), "0X1F".to_string()),
     ];
     let loaded = hostile_spec(
         labels,
@@ -193,6 +199,11 @@ fn the_norway_values_are_quoted_in_the_output() {
     );
     assert!(
         services.contents.contains("tier: \"0777\""),
+        "{}",
+        services.contents
+    );
+    assert!(
+        services.contents.contains("hex: \"0X1F\""),
         "{}",
         services.contents
     );

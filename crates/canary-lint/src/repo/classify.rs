@@ -301,7 +301,20 @@ impl Mismatch {
     }
 }
 
+/// The typed object of `doc`, as the API server would receive it from kubectl.
+///
+/// kubectl reads YAML 1.1 (go-yaml v2), this loader YAML 1.2. Where a plain scalar reads
+/// differently ([`LocatedDoc::as_kubectl_reads`]), the model is built from kubectl's reading
+/// first, so `hostNetwork: yes` (the boolean `true` to kubectl) fits its schema and is not a
+/// CL003 finding. When kubectl's reading does not fit (a label `legacy: no` is a boolean in a
+/// string field), the YAML 1.2 reading is tried next, so the object is still judged and CL009
+/// reports the scalar at its line, once.
 fn typed<T: DeserializeOwned>(doc: &LocatedDoc) -> Result<Box<T>, Mismatch> {
+    if let Some(kubectl) = doc.as_kubectl_reads()
+        && let Ok(object) = T::deserialize(kubectl.deserializer())
+    {
+        return Ok(Box::new(object));
+    }
     // Most documents fit: deserialize without tracking the path, and only run the tracking
     // deserializer (same input, so the same error) to say where a document does not fit.
     if let Ok(object) = T::deserialize(doc.deserializer()) {
@@ -395,5 +408,32 @@ mod tests {
         assert_eq!(d.kind, ProblemKind::InvalidObject);
         assert_eq!(d.span.start, Pos { line: 6, col: 13 });
         assert!(d.message.contains("spec.replicas"), "{}", d.message);
+    }
+
+    /// kubectl reads `yes` as `true` and `010` as 8 (go-yaml v2): the object fits its schema
+    /// and holds what the API server receives. Before, the YAML 1.2 reading made
+    /// `hostNetwork: yes` a CL003 error on a Deployment kubectl applies.
+    #[test]
+    fn the_typed_object_holds_what_kubectl_sends() {
+        let src = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: d\nspec:\n  replicas: 010\n  selector: {matchLabels: {app: d}}\n  template:\n    metadata: {labels: {app: d}}\n    spec:\n      hostNetwork: yes\n      containers: [{name: c, image: i}]\n";
+        let (c, d) = one("d.yaml", src).unwrap();
+        assert!(d.is_none(), "{:?}", d.map(|d| d.message));
+        let Some(Object::Deployment(dep)) = c.object else {
+            panic!("not a Deployment");
+        };
+        let spec = dep.spec.as_ref().unwrap();
+        assert_eq!(spec.replicas, Some(8));
+        let pod = spec.template.spec.as_ref().unwrap();
+        assert_eq!(pod.host_network, Some(true));
+    }
+
+    /// A label `legacy: no` is a boolean to kubectl, which no string field takes: the YAML 1.2
+    /// reading is judged instead (CL009 reports the label), not a CL003 on top of it.
+    #[test]
+    fn a_kubectl_reading_that_does_not_fit_falls_back_to_yaml_1_2() {
+        let src = "apiVersion: v1\nkind: Service\nmetadata:\n  name: s\n  labels: {legacy: no}\nspec:\n  ports: [{port: 80}]\n";
+        let (c, d) = one("s.yaml", src).unwrap();
+        assert!(d.is_none(), "{:?}", d.map(|d| d.message));
+        assert!(c.object.is_some());
     }
 }

@@ -202,7 +202,8 @@ pub struct Repo {
     pub files: Vec<SourceFile>,
     /// Every recognised document, in file then stream order.
     pub documents: Vec<Document>,
-    by_name: HashMap<(Kind, String), Vec<usize>>,
+    /// Per kind, documents by name (looked up with a borrowed `&str`).
+    by_name: HashMap<Kind, HashMap<String, Vec<usize>>>,
     by_kind: HashMap<Kind, Vec<usize>>,
     /// Per file, the kustomizations that build it (see [`super::kustomize::groups`]).
     kustomizations: Vec<Vec<u32>>,
@@ -249,7 +250,9 @@ impl Repo {
             repo.by_kind.entry(doc.kind).or_default().push(i);
             if let Some(name) = &doc.name {
                 repo.by_name
-                    .entry((doc.kind, name.clone()))
+                    .entry(doc.kind)
+                    .or_default()
+                    .entry(name.clone())
                     .or_default()
                     .push(i);
             }
@@ -291,10 +294,8 @@ impl Repo {
     /// docs); exact namespace matches first.
     pub fn find(&self, kind: Kind, namespace: Option<&str>, name: &str) -> Vec<&Document> {
         let mut found: Vec<&Document> = self
-            .by_name
-            .get(&(kind, name.to_string()))
-            .into_iter()
-            .flatten()
+            .named(kind, name)
+            .iter()
             .map(|&i| &self.documents[i])
             .filter(|d| namespaces_match(namespace, d.namespace.as_deref()))
             .collect();
@@ -318,8 +319,12 @@ impl Repo {
         namespace: Option<&str>,
         name: &str,
     ) -> Vec<&Document> {
-        let mut found: Vec<(Nearness, &Document)> = self
-            .find(kind, namespace, name)
+        let candidates = self.find(kind, namespace, name);
+        if candidates.len() <= 1 {
+            // One candidate is the nearest there is; nothing to order.
+            return candidates;
+        }
+        let mut found: Vec<(Nearness, &Document)> = candidates
             .into_iter()
             .map(|d| (self.nearness(from, d, namespace), d))
             .collect();
@@ -358,12 +363,18 @@ impl Repo {
 
     /// Documents of `kind` named `name` in any namespace.
     pub fn find_any_namespace(&self, kind: Kind, name: &str) -> Vec<&Document> {
-        self.by_name
-            .get(&(kind, name.to_string()))
-            .into_iter()
-            .flatten()
+        self.named(kind, name)
+            .iter()
             .map(|&i| &self.documents[i])
             .collect()
+    }
+
+    /// Indexes of the documents of `kind` named `name`.
+    fn named(&self, kind: Kind, name: &str) -> &[usize] {
+        self.by_name
+            .get(&kind)
+            .and_then(|names| names.get(name))
+            .map_or(&[], Vec::as_slice)
     }
 
     /// Every valid Rollout with its document.

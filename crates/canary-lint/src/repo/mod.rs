@@ -108,6 +108,7 @@ pub fn load_repo_filtered(
         let file = WalkedFile {
             rel: walk::relative(&base, root),
             path: root.to_path_buf(),
+            listed_regular: false,
         };
         let (file, found) = load::load_file(&file);
         let classified = index::classify_file(&file);

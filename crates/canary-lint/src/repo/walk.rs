@@ -27,6 +27,10 @@ pub struct WalkedFile {
     pub rel: String,
     /// Path to read from.
     pub path: PathBuf,
+    /// The directory listing (or a resolved symlink) already said this is a regular file, so
+    /// it is opened without a `stat` by path first (`load::read_regular` still refuses
+    /// anything swapped in since, without blocking).
+    pub listed_regular: bool,
 }
 
 /// A path the walk could not use.
@@ -326,6 +330,7 @@ fn examine(
         return Found::File(WalkedFile {
             rel,
             path: path.to_path_buf(),
+            listed_regular: true,
         });
     }
     if file_type.is_symlink() {
@@ -334,6 +339,7 @@ fn examine(
                 Found::File(WalkedFile {
                     rel,
                     path: path.to_path_buf(),
+                    listed_regular: true,
                 })
             }
             // A link to a directory or outside the repo is not ours to read.
