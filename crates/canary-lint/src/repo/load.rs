@@ -168,7 +168,18 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
                         .with_help("keep one of the two keys; YAML parsers disagree on which one wins")
                 }
                 LoadErrorKind::Syntax | LoadErrorKind::Unsupported => {
-                    LoadProblem::new(ProblemKind::Parse, rel, err.span, err.message)
+                    let surrogate = err.message.contains("invalid Unicode character escape code");
+                    let problem = LoadProblem::new(ProblemKind::Parse, rel, err.span, err.message);
+                    if surrogate {
+                        // go-yaml v2 `yaml_parser_scan_flow_scalar` refuses a `\u` escape in
+                        // D800-DFFF as well, so kubectl cannot apply the file either; JSON
+                        // allows such pairs, YAML does not.
+                        problem.with_help(
+                            "YAML has no surrogate pairs (kubectl's YAML reader rejects them too): write the character itself, or one `\\U0001F600`-style escape",
+                        )
+                    } else {
+                        problem
+                    }
                 }
             };
             (source, vec![d])
