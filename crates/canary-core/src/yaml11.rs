@@ -156,9 +156,7 @@ pub fn differs_from_yaml12(text: &str) -> bool {
                 return false;
             }
         }
-        Some(b'1'..=b'9')
-            if bytes.len() <= 18 && bytes.iter().all(u8::is_ascii_digit) =>
-        {
+        Some(b'1'..=b'9') if bytes.len() <= 18 && bytes.iter().all(u8::is_ascii_digit) => {
             return false;
         }
         _ => {}
@@ -406,7 +404,10 @@ mod tests {
     /// over letters, digits and the characters the number forms use.
     #[test]
     fn fast_paths_agree_with_the_full_comparison() {
-        let alphabet = ["y", "Y", "e", "s", "n", "N", "o", "O", "f", "t", "r", "u", "l", "0", "1", "9", "x", "_", ".", "-", "+", ":", "a"];
+        let alphabet = [
+            "y", "Y", "e", "s", "n", "N", "o", "O", "f", "t", "r", "u", "l", "0", "1", "9", "x",
+            "_", ".", "-", "+", ":", "a",
+        ];
         let mut words: Vec<String> = alphabet.iter().map(|s| s.to_string()).collect();
         for _ in 0..2 {
             let longer: Vec<String> = words
@@ -416,8 +417,29 @@ mod tests {
             words.extend(longer);
         }
         words.extend(
-            ["yes", "Yes", "YES", "no", "NO", "On", "off", "OFF", "true", "True", "False", "NULL", "nuLL", "yEs", "12345678901234567", "123456789012345678", "1234567890123456789", "18446744073709551616", "instant-api", "v1"]
-                .map(String::from),
+            [
+                "yes",
+                "Yes",
+                "YES",
+                "no",
+                "NO",
+                "On",
+                "off",
+                "OFF",
+                "true",
+                "True",
+                "False",
+                "NULL",
+                "nuLL",
+                "yEs",
+                "12345678901234567",
+                "123456789012345678",
+                "1234567890123456789",
+                "18446744073709551616",
+                "instant-api",
+                "v1",
+            ]
+            .map(String::from),
         );
         for w in &words {
             assert_eq!(differs_from_yaml12(w), differs_from_yaml12_full(w), "{w:?}");
