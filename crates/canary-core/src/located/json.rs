@@ -296,6 +296,14 @@ mod tests {
                         };
                         let json = load_json_str(&src, Limits::default());
                         let yaml = load_str(&src, Limits::default());
+                        // The one documented difference: valid JSON with a surrogate-pair
+                        // escape, which YAML has not (fixture `CL001/good-surrogate-json`).
+                        if let Err(e) = &yaml
+                            && e.message.contains("invalid Unicode character escape code")
+                        {
+                            assert!(json.is_ok(), "{}", path.display());
+                            continue;
+                        }
                         assert_eq!(json, yaml, "{}", path.display());
                         checked += usize::from(strict_json(&src, Limits::default()).is_some());
                     }
