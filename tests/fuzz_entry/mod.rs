@@ -111,7 +111,7 @@ pub fn promql(data: &[u8]) {
         "the shape-cached route disagrees with parsing"
     );
     let shape = canary_core::promql_shape::shape(query);
-    if let Ok(expr) = promql_parser::parser::parse(query) {
+    if let Ok(expr) = canary_core::promql::parse(query) {
         let written = canary_core::promql_shape::QueryShape::of(&expr);
         assert_eq!(
             shape,

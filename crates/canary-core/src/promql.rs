@@ -83,10 +83,54 @@ pub fn selectors(query: &str) -> Result<Vec<Selector>, String> {
     selectors_parsed(query)
 }
 
+/// Parses `query` with promql-parser, turning a panic inside the parser into an error.
+///
+/// promql-parser 0.11.1 panics instead of failing on some queries: a plain number where a
+/// duration goes (`x offset 1e30`, `x[NaN]`, `x[5:Inf]`) reaches `Duration::from_secs_f64`
+/// in its grammar (`parser/promql.y`, rule `duration -> NUMBER`), which panics on a value
+/// that is negative, not finite or ≥ 2⁶⁴ s. Prometheus refuses such a duration as well, so
+/// the query is "not valid PromQL" either way. Found by the `promql` fuzz target
+/// (`fixtures/fuzz/promql/crash-offset-number-out-of-range`, minimized beside it). The panic message is kept off
+/// stderr (see [`quiet_panics`]); any other panic anywhere is reported as before.
+pub fn parse(query: &str) -> Result<Expr, String> {
+    quiet_panics(|| parser::parse(query)).unwrap_or_else(|| {
+        Err(
+            "the PromQL parser cannot read this query (a number where a duration goes that no \
+             duration can hold, such as `offset 1e30` or `[NaN]`); Prometheus refuses it too"
+                .to_string(),
+        )
+    })
+}
+
+/// Runs `f`, returning `None` if it panics, without printing the panic. Installs (once) a
+/// panic hook that stays silent for panics on a thread inside `quiet_panics` and hands every
+/// other panic to the hook that was there before (the default one, or the fuzzer's).
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> Option<T> {
+    use std::cell::Cell;
+    use std::panic::{self, AssertUnwindSafe};
+    thread_local! {
+        static QUIET: Cell<bool> = const { Cell::new(false) };
+    }
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(Cell::get) {
+                previous(info);
+            }
+        }));
+    });
+    let was = QUIET.with(|q| q.replace(true));
+    // The parser holds no state of ours across the call, so nothing is left half-updated.
+    let result = panic::catch_unwind(AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(was));
+    result.ok()
+}
+
 /// [`selectors`] by parsing `query` exactly as written.
 pub fn selectors_parsed(query: &str) -> Result<Vec<Selector>, String> {
     check_limits(query)?;
-    let expr = parser::parse(query)?;
+    let expr = parse(query)?;
     let mut collect = Collect(Vec::new());
     // The visitor never fails.
     let _ = walk_expr(&mut collect, &expr);
@@ -418,6 +462,32 @@ fn selectors_via_shape(query: &str) -> Option<Vec<Selector>> {
 
 #[cfg(test)]
 mod tests {
+
+    /// promql-parser panics on these (a number no `Duration` can hold where a duration goes);
+    /// they must be parse errors, in both the direct and the shape-cached route.
+    #[test]
+    fn durations_out_of_range_are_errors_not_panics() {
+        for q in [
+            "up offset 1e30",
+            "up offset -1e30",
+            "up[NaN]",
+            "rate(up[Inf])",
+            "up[5m:Inf]",
+            "max_over_time(up[1e20:1])",
+        ] {
+            assert!(parse(q).is_err(), "{q}");
+            assert!(selectors(q).is_err(), "{q}");
+            assert!(selectors_parsed(q).is_err(), "{q}");
+        }
+        let err = parse("up offset 1e30").expect_err("out of range");
+        assert!(err.contains("duration"), "{err}");
+        assert!(parse("up offset 5m").is_ok());
+        assert!(
+            parse("up > 1e30").is_ok(),
+            "a large number as a value is fine"
+        );
+    }
+
     use super::*;
 
     #[test]

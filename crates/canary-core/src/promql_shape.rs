@@ -136,7 +136,7 @@ fn shape_of_text(query: &str) -> Result<QueryShape, String> {
     {
         return found.as_ref().clone();
     }
-    let computed = parser::parse(query).map(|expr| QueryShape::of(&expr));
+    let computed = crate::promql::parse(query).map(|expr| QueryShape::of(&expr));
     if let Ok(mut cache) = SHAPES.lock() {
         cache.insert(query.to_string(), Arc::new(computed.clone()));
     }

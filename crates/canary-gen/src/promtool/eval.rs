@@ -556,7 +556,7 @@ mod tests {
     }
 
     fn run(q: &str, series: &[Series]) -> Result<Value, Unsupported> {
-        let expr = promql_parser::parser::parse(q).map_err(|e| e.to_string())?;
+        let expr = canary_core::promql::parse(q)?;
         eval(&expr, series, 10.0)
     }
 

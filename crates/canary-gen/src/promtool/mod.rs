@@ -431,7 +431,7 @@ fn expand(shapes: &[(Labels, Kind)], pick: &[f64], bounds: &[f64]) -> Vec<Series
 }
 
 fn fill_scenarios(gate: &mut Gate) -> Result<(), String> {
-    let expr = promql_parser::parser::parse(&gate.query)?;
+    let expr = canary_core::promql::parse(&gate.query)?;
     let mut shapes = Vec::new();
     let mut longest = 0;
     collect(&expr, &mut shapes, &mut longest)?;
@@ -607,7 +607,7 @@ fn fill_alert(case: &mut AlertCase, rule: &Rule) -> Result<(), String> {
             .div_ceil(60),
         None => 0,
     };
-    let expr = promql_parser::parser::parse(&expr_text)?;
+    let expr = canary_core::promql::parse(&expr_text)?;
     let mut shapes = Vec::new();
     let mut longest = 0;
     collect(&expr, &mut shapes, &mut longest)?;
