@@ -20,7 +20,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use promql_parser::label::Labels;
-use promql_parser::parser::{self, Expr, LabelModifier};
+use promql_parser::parser::{Expr, LabelModifier};
 
 /// What the condition's `result` is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -671,7 +671,7 @@ mod tests {
             r#"sum(rate(a{code=~"5.."}[5m])) or vector(0)"#,
             r#"up{job="x"} == 0"#,
         ] {
-            let expr = match parser::parse(q) {
+            let expr = match promql_parser::parser::parse(q) {
                 Ok(e) => e,
                 Err(e) => panic!("{q}: {e}"),
             };
