@@ -7,6 +7,7 @@ use crate::context::Context;
 use crate::diagnostic::Counts;
 use crate::diagnostic::Diagnostic;
 use crate::facts::Memo;
+use crate::repo::kustomize::is_outside_root;
 use crate::repo::{LoadProblem, Repo, RepoError};
 use crate::rule::Rule;
 use crate::settings::Settings;
@@ -19,6 +20,9 @@ pub struct Summary {
     pub files: usize,
     /// Non-empty documents parsed.
     pub documents: usize,
+    /// Files outside the root read as context (what its kustomizations build from
+    /// `../../base`); not counted in `files`, and no finding is reported in them.
+    pub context_files: usize,
     /// Findings by severity.
     pub counts: Counts,
 }
@@ -26,9 +30,15 @@ pub struct Summary {
 impl Summary {
     /// The summary of `diagnostics` over `repo`.
     pub fn new(repo: &Repo, diagnostics: &[Diagnostic]) -> Self {
+        let context_files = repo
+            .files
+            .iter()
+            .filter(|f| is_outside_root(&f.rel))
+            .count();
         Summary {
-            files: repo.files.len(),
+            files: repo.files.len() - context_files,
             documents: repo.document_count(),
+            context_files,
             counts: Counts::of(diagnostics),
         }
     }
@@ -119,6 +129,7 @@ pub fn run_rules(repo: &Repo, settings: &Settings) -> Vec<Diagnostic> {
 pub fn load_only(root: &Path) -> Result<Outcome, RepoError> {
     let (repo, problems) = repo::load_repo(root)?;
     let mut diagnostics = input_findings(problems);
+    report_only_inside(&mut diagnostics);
     diagnostics.sort();
     Ok(Outcome { repo, diagnostics })
 }
@@ -133,6 +144,7 @@ pub fn lint_with_config(
     let (repo, problems) = repo::load_repo_filtered(root, &|rel| config.selects(rel))?;
     let mut diagnostics = input_findings(problems);
     diagnostics.extend(run_rules(&repo, settings));
+    report_only_inside(&mut diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
     suppress::apply(&repo.files, &mut diagnostics);
@@ -168,10 +180,18 @@ pub fn lint(root: &Path, settings: &Settings) -> Result<Outcome, RepoError> {
     let (repo, problems) = repo::load_repo(root)?;
     let mut diagnostics = input_findings(problems);
     diagnostics.extend(run_rules(&repo, settings));
+    report_only_inside(&mut diagnostics);
     diagnostics.sort();
     diagnostics.dedup();
     suppress::apply(&repo.files, &mut diagnostics);
     Ok(Outcome { repo, diagnostics })
+}
+
+/// Drops findings in files outside the root: they were read only as context (what the
+/// root's kustomizations build from `../../base`), and are reported when their own directory
+/// is linted. A finding inside the root may still point at them in its related locations.
+fn report_only_inside(diagnostics: &mut Vec<Diagnostic>) {
+    diagnostics.retain(|d| !is_outside_root(&d.file));
 }
 
 /// The loader's problems as CL001–CL003 findings.

@@ -135,7 +135,9 @@ pub fn apply(files: &[SourceFile], diagnostics: &mut Vec<Diagnostic>) {
     // stay in file order.
     let per_file: Vec<Vec<Suppression>> = files
         .par_iter()
-        .filter(|f| f.may_suppress)
+        // Files read from outside the root as context report nothing, so their comments
+        // suppress nothing and are not judged (no CL004/CL005 there).
+        .filter(|f| f.may_suppress && !crate::repo::kustomize::is_outside_root(&f.rel))
         .map(parse)
         .collect();
     let suppressions: Vec<Suppression> = per_file.into_iter().flatten().collect();

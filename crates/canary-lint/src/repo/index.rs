@@ -91,7 +91,7 @@ fn nearness(from: &str, same_file: bool, same_kustomization: bool, to: &str) -> 
     if same_kustomization {
         return 1;
     }
-    let (a, b) = (dir_parts(from), dir_parts(to));
+    let (a, b) = placed(dir_parts(from), dir_parts(to));
     let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
     let up = a.len() - common;
     match (up, b.len() == common) {
@@ -106,6 +106,32 @@ fn dir_parts(path: &str) -> Vec<&str> {
     let mut parts: Vec<&str> = path.split('/').collect();
     parts.pop();
     parts
+}
+
+/// One directory level of a path placed below a common ancestor: an ancestor of the lint root
+/// (numbered from the top; its name is not needed), or a name.
+#[derive(Debug, PartialEq, Eq)]
+enum Level<'a> {
+    Ancestor(usize),
+    Name(&'a str),
+}
+
+/// Two directory paths relative to the lint root, which may start with `..` (files outside
+/// the root that a kustomization builds, [`super::kustomize::join`]), written from the
+/// highest ancestor either climbs to, so that comparing them level by level finds where they
+/// part. `..` paths are normalised, so a name after the `..`s is never the root's own
+/// ancestor at that level.
+fn placed<'a>(a: Vec<&'a str>, b: Vec<&'a str>) -> (Vec<Level<'a>>, Vec<Level<'a>>) {
+    let up = |p: &[&str]| p.iter().take_while(|x| **x == "..").count();
+    let top = up(&a).max(up(&b));
+    let place = |p: Vec<&'a str>| {
+        let k = up(&p);
+        (0..top - k)
+            .map(Level::Ancestor)
+            .chain(p.into_iter().skip(k).map(Level::Name))
+            .collect::<Vec<_>>()
+    };
+    (place(a), place(b))
 }
 
 /// Do two sorted id lists share an id?
@@ -234,7 +260,8 @@ impl Repo {
                 }
                 (docs, found)
             });
-        let kustomizations = super::kustomize::groups(&files);
+        let names = super::kustomize::root_names(&root);
+        let kustomizations = super::kustomize::groups(&files, &names);
         let mut repo = Repo {
             root,
             files,
@@ -383,10 +410,12 @@ impl Repo {
             .filter_map(|d| d.as_rollout().map(|r| (d, r)))
     }
 
-    /// Non-empty documents across all files (recognised or not).
+    /// Non-empty documents across all files under the root (recognised or not); files read
+    /// from outside it as context are not counted.
     pub fn document_count(&self) -> usize {
         self.files
             .iter()
+            .filter(|f| !super::kustomize::is_outside_root(&f.rel))
             .map(|f| f.docs.iter().filter(|d| !d.is_null()).count())
             .sum()
     }
@@ -417,6 +446,16 @@ mod tests {
         assert_eq!(nearness("a/b/x.yaml", false, false, "a/c/y.yaml"), 4);
         assert_eq!(nearness("a/b/x.yaml", false, false, "d/y.yaml"), 5);
         assert_eq!(nearness("x.yaml", false, false, "d/e/y.yaml"), 3);
+        // Outside the root: started in overlays/prod, ../../base is two levels up, as base/
+        // is from overlays/prod/ when started at the repo root.
+        assert_eq!(
+            nearness("x.yaml", false, false, "../../base/y.yaml"),
+            nearness("overlays/prod/x.yaml", false, false, "base/y.yaml")
+        );
+        assert_eq!(nearness("a/x.yaml", false, false, "../b/y.yaml"), 5);
+        assert_eq!(nearness("../b/x.yaml", false, false, "../b/y.yaml"), 2);
+        assert_eq!(nearness("../b/x.yaml", false, false, "c/y.yaml"), 4);
+        assert_eq!(nearness("../../b/x.yaml", false, false, "../c/y.yaml"), 4);
         assert!(share(&[1, 4, 9], &[2, 9]));
         assert!(!share(&[1, 4], &[2, 3, 5]));
         assert!(!share(&[], &[1]));

@@ -5,6 +5,7 @@
 //! still parsed, so a syntax error in one is still CL001).
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 
 use canary_core::located::{LocatedDoc, NodeRef};
 
@@ -15,8 +16,9 @@ const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml
 
 /// Repo-relative paths of every file a kustomization in `files` names as a patch:
 /// `patchesStrategicMerge` entries, and the `path` of `patches` and `patchesJson6902` entries.
-/// Remote and absolute paths are not in the repo and are skipped.
-pub fn patch_files(files: &[SourceFile]) -> HashSet<String> {
+/// Remote and absolute paths are not in the repo and are skipped; `root_names` as for
+/// [`join`].
+pub fn patch_files(files: &[SourceFile], root_names: &[String]) -> HashSet<String> {
     let mut out = HashSet::new();
     for file in files {
         let (dir, name) = match file.rel.rsplit_once('/') {
@@ -28,7 +30,7 @@ pub fn patch_files(files: &[SourceFile]) -> HashSet<String> {
         }
         for doc in &file.docs {
             for path in patch_paths(doc) {
-                if let Some(rel) = join(dir, path) {
+                if let Some(rel) = join(dir, path, root_names) {
                     out.insert(rel);
                 }
             }
@@ -67,7 +69,7 @@ fn patch_paths(doc: &LocatedDoc) -> Vec<&str> {
 /// `resources` (and the older `bases`) or `components`, followed recursively into directories
 /// that hold a kustomization of their own. Objects built together by one kustomization are
 /// applied together, so a reference is first resolved among them.
-pub fn groups(files: &[SourceFile]) -> Vec<Vec<u32>> {
+pub fn groups(files: &[SourceFile], root_names: &[String]) -> Vec<Vec<u32>> {
     let mut groups = vec![Vec::new(); files.len()];
     let kustomizations: Vec<(usize, &str)> = files
         .iter()
@@ -100,7 +102,7 @@ pub fn groups(files: &[SourceFile]) -> Vec<Vec<u32>> {
             let (dir, _) = split(&files[kf].rel);
             for doc in &files[kf].docs {
                 for entry in resource_paths(doc) {
-                    let Some(rel) = join(dir, entry) else {
+                    let Some(rel) = join(dir, entry, root_names) else {
                         continue;
                     };
                     if let Some(&f) = by_path.get(rel.as_str()) {
@@ -135,23 +137,144 @@ fn resource_paths(doc: &LocatedDoc) -> Vec<&str> {
         .collect()
 }
 
-/// `dir/path` normalised (`./` and `../` resolved); `None` when it leaves the repo or is
-/// remote or absolute.
-fn join(dir: &str, path: &str) -> Option<String> {
+/// `dir/path` normalised (`./` and `../` resolved), relative to the lint root; `None` when it
+/// is remote or absolute, or climbs above the file system root.
+///
+/// `root_names` are the names of the directories from the file system root down to the
+/// (canonical) lint root. A path may leave the root: it then starts with one `../` per level
+/// above it (`../../base/rollout.yaml` from a root `overlays/prod`). One that leaves and comes
+/// back in (`../prod/x.yaml` from a root named `prod`) is written as the path inside the root
+/// (`x.yaml`), so every file has one name. With no `root_names` (a stream from stdin) a path
+/// that leaves the root is `None`.
+pub fn join(dir: &str, path: &str, root_names: &[String]) -> Option<String> {
     if path.starts_with('/') || path.contains("://") {
         return None;
     }
+    // Leading `..` parts are levels above the root; the rest is a path below that point.
     let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
     for part in path.split('/') {
         match part {
             "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
+            ".." => match parts.last() {
+                Some(&last) if last != ".." => {
+                    parts.pop();
+                }
+                _ => parts.push(".."),
+            },
             p => parts.push(p),
         }
     }
-    Some(parts.join("/"))
+    let up = parts.iter().take_while(|p| **p == "..").count();
+    if up == 0 {
+        return Some(parts.join("/"));
+    }
+    if up > root_names.len() {
+        return None;
+    }
+    // Coming back down the root's own ancestors: `../prod/x` from a root `…/prod` is `x`.
+    let ancestors = &root_names[root_names.len() - up..];
+    let back = parts[up..]
+        .iter()
+        .zip(ancestors)
+        .take_while(|(p, a)| **p == a.as_str())
+        .count();
+    let mut out: Vec<&str> = vec![".."; up - back];
+    out.extend(&parts[up + back..]);
+    Some(out.join("/"))
+}
+
+/// Is a lint-root-relative path (as [`join`] writes it) outside the root?
+pub fn is_outside_root(rel: &str) -> bool {
+    rel.starts_with("../")
+}
+
+/// The names of the directories from the file system root down to `root`, canonicalised,
+/// written as file names are in locations; empty when `root` cannot be canonicalised.
+pub fn root_names(root: &Path) -> Vec<String> {
+    root.canonicalize()
+        .map(|c| {
+            c.components()
+                .filter_map(|part| match part {
+                    std::path::Component::Normal(name) => Some(super::walk::escape_name(name)),
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Most files read from outside the root for one run (a bound, not a limit anyone meets: it
+/// only stops a pathological chain of kustomizations).
+const MAX_OUTSIDE_FILES: usize = 10_000;
+
+/// The files outside the lint root that the root's kustomizations build, read as context:
+/// each `resources`, `bases` and `components` entry that leaves the root (a file, or a
+/// directory holding a kustomization), followed through the kustomizations found there, as
+/// `kustomize build` follows them. Started in `overlays/prod`, the linter then knows the
+/// `../../base` that overlay builds, and judges the overlay as it does when started at the
+/// repo root. Only what the builds name is read (not the directories around it); patches are
+/// not read, since they are fragments. Every file comes back with a path starting `../`
+/// ([`join`]), and no finding is reported in it ([`is_outside_root`]).
+pub fn load_outside(root: &Path, names: &[String], files: &[SourceFile]) -> Vec<SourceFile> {
+    let mut out: Vec<SourceFile> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    // (kustomization's directory, its entries)
+    let mut pending: Vec<(String, Vec<String>)> = Vec::new();
+    let entries = |file: &SourceFile| -> Vec<String> {
+        file.docs
+            .iter()
+            .flat_map(|doc| resource_paths(doc).into_iter().map(str::to_string))
+            .collect()
+    };
+    for file in files {
+        let (dir, name) = split(&file.rel);
+        if KUSTOMIZATION_FILES.contains(&name) {
+            pending.push((dir.to_string(), entries(file)));
+        }
+    }
+    let read = |rel: String, out: &mut Vec<SourceFile>| -> Option<usize> {
+        if out.len() >= MAX_OUTSIDE_FILES {
+            return None;
+        }
+        let walked = super::walk::WalkedFile {
+            path: root.join(&rel),
+            rel,
+            listed_regular: false,
+        };
+        let (file, _problems) = super::load::load_file(&walked);
+        out.push(file);
+        Some(out.len() - 1)
+    };
+    while let Some((dir, list)) = pending.pop() {
+        for entry in list {
+            let Some(rel) = join(&dir, &entry, names) else {
+                continue;
+            };
+            if !is_outside_root(&rel) || !seen.insert(rel.clone()) {
+                continue;
+            }
+            let Ok(meta) = std::fs::metadata(root.join(&rel)) else {
+                continue;
+            };
+            if meta.is_dir() {
+                let Some(name) = KUSTOMIZATION_FILES
+                    .iter()
+                    .find(|name| root.join(&rel).join(name).is_file())
+                else {
+                    continue;
+                };
+                let k_rel = format!("{rel}/{name}");
+                if seen.insert(k_rel.clone())
+                    && let Some(i) = read(k_rel, &mut out)
+                {
+                    pending.push((rel, entries(&out[i])));
+                }
+            } else if meta.is_file() {
+                read(rel, &mut out);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -160,20 +283,48 @@ mod tests {
 
     #[test]
     fn paths_are_resolved_from_the_kustomization() {
+        let none: &[String] = &[];
         assert_eq!(
-            join("overlays/prod", "patch.yaml").as_deref(),
+            join("overlays/prod", "patch.yaml", none).as_deref(),
             Some("overlays/prod/patch.yaml")
         );
         assert_eq!(
-            join("overlays/prod", "./p/x.yaml").as_deref(),
+            join("overlays/prod", "./p/x.yaml", none).as_deref(),
             Some("overlays/prod/p/x.yaml")
         );
         assert_eq!(
-            join("overlays/prod", "../../base/x.yaml").as_deref(),
+            join("overlays/prod", "../../base/x.yaml", none).as_deref(),
             Some("base/x.yaml")
         );
-        assert_eq!(join("", "x.yaml").as_deref(), Some("x.yaml"));
-        assert_eq!(join("a", "../../x.yaml"), None);
-        assert_eq!(join("a", "https://example.com/x.yaml"), None);
+        assert_eq!(join("", "x.yaml", none).as_deref(), Some("x.yaml"));
+        assert_eq!(join("a", "../../x.yaml", none), None);
+        assert_eq!(join("a", "https://example.com/x.yaml", none), None);
+        assert_eq!(join("a", "/etc/x.yaml", none), None);
+    }
+
+    #[test]
+    fn paths_may_leave_the_root_and_come_back() {
+        // The root is /repo/overlays/prod.
+        let names: Vec<String> = ["repo", "overlays", "prod"].map(String::from).to_vec();
+        let j = |dir: &str, path: &str| join(dir, path, &names);
+        assert_eq!(j("", "../../base").as_deref(), Some("../../base"));
+        assert_eq!(j("", "../../base/").as_deref(), Some("../../base"));
+        assert_eq!(
+            j("../../base", "rollout.yaml").as_deref(),
+            Some("../../base/rollout.yaml")
+        );
+        assert_eq!(
+            j("../../base", "../components/x").as_deref(),
+            Some("../../components/x")
+        );
+        // Back into the root, and into a sibling of it.
+        assert_eq!(j("../../base", "../overlays/prod/x.yaml").as_deref(), Some("x.yaml"));
+        assert_eq!(j("", "../prod/sub/x.yaml").as_deref(), Some("sub/x.yaml"));
+        assert_eq!(j("", "../dev/x.yaml").as_deref(), Some("../dev/x.yaml"));
+        assert_eq!(j("sub", "../../x.yaml").as_deref(), Some("../x.yaml"));
+        // Up to the file system root, and no further.
+        assert_eq!(j("", "../../../x").as_deref(), Some("../../../x"));
+        assert_eq!(j("", "../../../../x"), None);
+        assert!(is_outside_root("../x") && !is_outside_root("..data/x") && !is_outside_root("x"));
     }
 }

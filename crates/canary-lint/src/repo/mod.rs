@@ -119,8 +119,25 @@ pub fn load_repo_filtered(
         .map(|p| LoadProblem::new(ProblemKind::Parse, &p.rel, Span::file_start(), &p.message))
         .collect();
     problems.extend(load_problems);
+    // What the root's kustomizations build from outside it (`../../base`) is read as context.
+    let names = kustomize::root_names(&base);
+    let outside = match base.canonicalize() {
+        Ok(canonical) => kustomize::load_outside(&canonical, &names, &files),
+        Err(_) => Vec::new(),
+    };
+    let (files, classified) = if outside.is_empty() {
+        (files, classified)
+    } else {
+        let mut pairs: Vec<_> = files.into_iter().zip(classified).collect();
+        pairs.extend(outside.into_iter().map(|file| {
+            let classified = index::classify_file(&file);
+            (file, classified)
+        }));
+        pairs.sort_by(|a, b| a.0.rel.cmp(&b.0.rel));
+        pairs.into_iter().unzip()
+    };
     // Kustomize patches are fragments, not objects: out of the index, and not CL003.
-    let patches = kustomize::patch_files(&files);
+    let patches = kustomize::patch_files(&files, &names);
     let mut classified = classified;
     if !patches.is_empty() {
         for (file, (docs, found)) in files.iter().zip(classified.iter_mut()) {

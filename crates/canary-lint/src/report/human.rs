@@ -144,6 +144,12 @@ pub fn summary_line(summary: &Summary) -> String {
         plural(summary.files, "file", "files"),
         plural(summary.documents, "document", "documents")
     );
+    if summary.context_files > 0 {
+        line.push_str(&format!(
+            "; {} outside the root read as context (built by its kustomizations)",
+            plural(summary.context_files, "file", "files")
+        ));
+    }
     if summary.files == 0 {
         line.push_str("; warning: ");
         line.push_str(NOTHING_LINTED);
