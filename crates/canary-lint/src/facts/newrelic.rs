@@ -6,10 +6,67 @@
 //! name (`count(*)` → `count`) or `function.attribute` (`average(duration)` →
 //! `average.duration`) when un-aliased; FACET queries add the facet attributes and `facet`.
 
+use canary_core::model::analysis::{Metric, substitute_args};
 use canary_core::model::{Dashboard, NrqlCondition};
 use canary_core::nrql::nrql_aliases;
 
 use crate::repo::{Document, Kind, Object, Repo};
+
+/// One `newRelic` metric of an AnalysisTemplate or ClusterAnalysisTemplate, with its query as
+/// the analysis engine sends it when no Rollout overrides an arg: the template's arg defaults
+/// substituted (argo-rollouts `metricproviders/newrelic/newrelic.go` sends the query as
+/// written, after the controller's `{{args.x}}` substitution). The CL707, CL708 and CL710
+/// rules judge these.
+pub struct AnalysisQuery<'a> {
+    /// The template's document.
+    pub doc: &'a Document,
+    /// The metric's index in `spec.metrics`.
+    pub index: usize,
+    /// The metric.
+    pub metric: &'a Metric,
+    /// The query, arg defaults substituted.
+    pub query: String,
+}
+
+impl<'a> AnalysisQuery<'a> {
+    /// JSON pointer of the query in the template.
+    pub fn query_pointer(&self) -> String {
+        format!("/spec/metrics/{}/provider/newRelic/query", self.index)
+    }
+
+    /// The metric's conditions that are set: `(field, JSON pointer, condition)`.
+    pub fn conditions(&self) -> impl Iterator<Item = (&'static str, String, &'a str)> + use<'a> {
+        let (index, metric) = (self.index, self.metric);
+        [
+            ("successCondition", &metric.success_condition),
+            ("failureCondition", &metric.failure_condition),
+        ]
+        .into_iter()
+        .filter_map(move |(field, condition)| {
+            let condition = condition.as_deref()?;
+            Some((field, format!("/spec/metrics/{index}/{field}"), condition))
+        })
+    }
+}
+
+/// Every `newRelic` metric of every valid template, in file then metric order.
+pub fn analysis_queries(repo: &Repo) -> Vec<AnalysisQuery<'_>> {
+    let mut out = Vec::new();
+    for (doc, template) in super::template_use::all_templates(repo) {
+        let defaults = |name: &str| template.arg_default(name);
+        for (index, metric) in template.spec.metrics.iter().enumerate() {
+            if let Some(nr) = &metric.provider.new_relic {
+                out.push(AnalysisQuery {
+                    doc,
+                    index,
+                    metric,
+                    query: substitute_args(&nr.query, defaults),
+                });
+            }
+        }
+    }
+    out
+}
 
 /// Every valid NRQL alert condition, in file order.
 pub fn conditions(repo: &Repo) -> Vec<(&Document, &NrqlCondition)> {

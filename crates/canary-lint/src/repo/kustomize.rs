@@ -318,7 +318,10 @@ mod tests {
             Some("../../components/x")
         );
         // Back into the root, and into a sibling of it.
-        assert_eq!(j("../../base", "../overlays/prod/x.yaml").as_deref(), Some("x.yaml"));
+        assert_eq!(
+            j("../../base", "../overlays/prod/x.yaml").as_deref(),
+            Some("x.yaml")
+        );
         assert_eq!(j("", "../prod/sub/x.yaml").as_deref(), Some("sub/x.yaml"));
         assert_eq!(j("", "../dev/x.yaml").as_deref(), Some("../dev/x.yaml"));
         assert_eq!(j("sub", "../../x.yaml").as_deref(), Some("../x.yaml"));

@@ -1,13 +1,10 @@
 //! CL708: every `result.<key>` a New Relic metric condition reads is returned by its query.
 
-use canary_core::model::analysis::substitute_args;
-
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::locate::{occurrences_before, span_in_value};
-use crate::facts::newrelic::{keys_read, result_keys};
-use crate::facts::template_use::all_templates;
+use crate::facts::newrelic::{analysis_queries, keys_read, result_keys};
 use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
@@ -61,64 +58,59 @@ impl Rule for NrAnalysisResultKeys {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, template) in all_templates(cx.repo) {
-            let defaults = |name: &str| template.arg_default(name);
-            for (i, metric) in template.spec.metrics.iter().enumerate() {
-                let Some(nr) = &metric.provider.new_relic else {
-                    continue;
-                };
-                let returned = result_keys(&substitute_args(&nr.query, defaults));
-                if !returned.complete {
-                    continue;
-                }
-                for (field, condition) in [
-                    ("successCondition", &metric.success_condition),
-                    ("failureCondition", &metric.failure_condition),
-                ] {
-                    let Some(condition) = condition else {
+        for q in analysis_queries(cx.repo) {
+            let returned = result_keys(&q.query);
+            if !returned.complete {
+                continue;
+            }
+            for (field, pointer, condition) in q.conditions() {
+                for (key, offset) in keys_read(condition) {
+                    if returned.keys.contains(&key) {
                         continue;
-                    };
-                    let pointer = format!("/spec/metrics/{i}/{field}");
-                    for (key, offset) in keys_read(condition) {
-                        if returned.keys.contains(&key) {
-                            continue;
-                        }
-                        let occurrence = occurrences_before(condition, offset, &key);
-                        let span = span_in_value(cx, doc, &pointer, &key, occurrence);
-                        let near = returned.keys.iter().find(|k| {
-                            k.eq_ignore_ascii_case(&key)
-                                || k.replace('_', "")
-                                    .eq_ignore_ascii_case(&key.replace('_', ""))
-                        });
-                        let help = match near {
-                            Some(k) => format!("the query returns `{k}`; keys must match exactly (case and underscores)"),
-                            None if returned.keys.is_empty() => {
-                                "alias the value the condition reads, e.g. `SELECT count(*) AS value …`".to_string()
-                            }
-                            None => format!(
-                                "the query returns {}; alias the value with `AS {key}` or read one of those",
-                                returned.keys.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
-                            ),
-                        };
-                        out.push(
-                            Diagnostic::new(
-                                &Self::META,
-                                cx.repo.file_of(doc).rel.clone(),
-                                span,
-                                format!(
-                                    "{field} of metric `{}` reads `{key}`, which its New Relic query does not return",
-                                    metric.name
-                                ),
-                            )
-                            .with_help(help)
-                            .with_related(cx.related(
-                                doc,
-                                &format!("/spec/metrics/{i}/provider/newRelic/query"),
-                                crate::context::Target::Value,
-                                "the query",
-                            )),
-                        );
                     }
+                    let occurrence = occurrences_before(condition, offset, &key);
+                    let span = span_in_value(cx, q.doc, &pointer, &key, occurrence);
+                    let near = returned.keys.iter().find(|k| {
+                        k.eq_ignore_ascii_case(&key)
+                            || k.replace('_', "")
+                                .eq_ignore_ascii_case(&key.replace('_', ""))
+                    });
+                    let help = match near {
+                        Some(k) => format!(
+                            "the query returns `{k}`; keys must match exactly (case and underscores)"
+                        ),
+                        None if returned.keys.is_empty() => {
+                            "alias the value the condition reads, e.g. `SELECT count(*) AS value …`"
+                                .to_string()
+                        }
+                        None => format!(
+                            "the query returns {}; alias the value with `AS {key}` or read one of those",
+                            returned
+                                .keys
+                                .iter()
+                                .map(|k| format!("`{k}`"))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    };
+                    out.push(
+                        Diagnostic::new(
+                            &Self::META,
+                            cx.repo.file_of(q.doc).rel.clone(),
+                            span,
+                            format!(
+                                "{field} of metric `{}` reads `{key}`, which its New Relic query does not return",
+                                q.metric.name
+                            ),
+                        )
+                        .with_help(help)
+                        .with_related(cx.related(
+                            q.doc,
+                            &q.query_pointer(),
+                            crate::context::Target::Value,
+                            "the query",
+                        )),
+                    );
                 }
             }
         }

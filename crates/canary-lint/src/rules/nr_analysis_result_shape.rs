@@ -1,15 +1,13 @@
 //! CL710: a New Relic metric condition does not compare a nested value (`percentile()`,
 //! `uniques()`, `histogram()`) as a number.
 
-use canary_core::model::analysis::substitute_args;
 use canary_core::nrql::nested_values;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
 use crate::facts::locate::{occurrences_before, span_in_value};
-use crate::facts::newrelic::keys_read;
-use crate::facts::template_use::all_templates;
+use crate::facts::newrelic::{analysis_queries, keys_read};
 use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
@@ -84,44 +82,33 @@ impl Rule for NrAnalysisResultShape {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, template) in all_templates(cx.repo) {
-            let defaults = |name: &str| template.arg_default(name);
-            for (i, metric) in template.spec.metrics.iter().enumerate() {
-                let Some(nr) = &metric.provider.new_relic else {
-                    continue;
-                };
-                let nested = nested_values(&substitute_args(&nr.query, defaults));
-                if nested.is_empty() {
-                    continue;
-                }
-                for (field, condition) in [
-                    ("successCondition", &metric.success_condition),
-                    ("failureCondition", &metric.failure_condition),
-                ] {
-                    let Some(condition) = condition else {
+        for q in analysis_queries(cx.repo) {
+            let nested = nested_values(&q.query);
+            if nested.is_empty() {
+                continue;
+            }
+            let (doc, metric) = (q.doc, q.metric);
+            for (field, pointer, condition) in q.conditions() {
+                let mut reported: Vec<&str> = Vec::new();
+                for (key, offset) in keys_read(condition) {
+                    let Some(value) = nested.iter().find(|n| n.key == key) else {
                         continue;
                     };
-                    let pointer = format!("/spec/metrics/{i}/{field}");
-                    let mut reported: Vec<&str> = Vec::new();
-                    for (key, offset) in keys_read(condition) {
-                        let Some(value) = nested.iter().find(|n| n.key == key) else {
-                            continue;
-                        };
-                        let after = condition.get(offset + key.len()..).unwrap_or("");
-                        let before = condition.get(..offset).unwrap_or("");
-                        let counted = before
-                            .rfind("result")
-                            .is_some_and(|at| before[..at].trim_end().ends_with("len("));
-                        if counted
-                            || reads_inside_or_tests_nil(after)
-                            || reported.contains(&value.key.as_str())
-                        {
-                            continue;
-                        }
-                        reported.push(&value.key);
-                        let occurrence = occurrences_before(condition, offset, &key);
-                        let span = span_in_value(cx, doc, &pointer, &key, occurrence);
-                        out.push(
+                    let after = condition.get(offset + key.len()..).unwrap_or("");
+                    let before = condition.get(..offset).unwrap_or("");
+                    let counted = before
+                        .rfind("result")
+                        .is_some_and(|at| before[..at].trim_end().ends_with("len("));
+                    if counted
+                        || reads_inside_or_tests_nil(after)
+                        || reported.contains(&value.key.as_str())
+                    {
+                        continue;
+                    }
+                    reported.push(&value.key);
+                    let occurrence = occurrences_before(condition, offset, &key);
+                    let span = span_in_value(cx, doc, &pointer, &key, occurrence);
+                    out.push(
                             Diagnostic::new(
                                 &Self::META,
                                 cx.repo.file_of(doc).rel.clone(),
@@ -138,12 +125,11 @@ impl Rule for NrAnalysisResultShape {
                             })
                             .with_related(cx.related(
                                 doc,
-                                &format!("/spec/metrics/{i}/provider/newRelic/query"),
+                                &q.query_pointer(),
                                 crate::context::Target::Value,
                                 "the query",
                             )),
                         );
-                    }
                 }
             }
         }

@@ -1,12 +1,11 @@
 //! CL707: an Argo Rollouts New Relic analysis query sets its time range with SINCE.
 
-use canary_core::model::analysis::substitute_args;
 use canary_core::nrql::nrql_has_keyword;
 
 use crate::context::Context;
 use crate::declare_rule;
 use crate::diagnostic::Diagnostic;
-use crate::facts::template_use::all_templates;
+use crate::facts::newrelic::analysis_queries;
 use crate::rule::{Rule, RuleMeta};
 
 declare_rule! {
@@ -55,29 +54,22 @@ impl Rule for NrAnalysisSince {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Vec<Diagnostic>) {
-        for (doc, template) in all_templates(cx.repo) {
-            let defaults = |name: &str| template.arg_default(name);
-            for (i, metric) in template.spec.metrics.iter().enumerate() {
-                let Some(nr) = &metric.provider.new_relic else {
-                    continue;
-                };
-                let query = substitute_args(&nr.query, defaults);
-                if nrql_has_keyword(&query, "SINCE") {
-                    continue;
-                }
-                out.push(
-                    cx.at_value(
-                        &Self::META,
-                        doc,
-                        &format!("/spec/metrics/{i}/provider/newRelic/query"),
-                        format!(
-                            "the New Relic query of metric `{}` has no SINCE, so it measures the last hour and dilutes the canary's signal",
-                            metric.name
-                        ),
-                    )
-                    .with_help("add a window close to the metric's interval, e.g. `SINCE 5 minutes ago`"),
-                );
+        for q in analysis_queries(cx.repo) {
+            if nrql_has_keyword(&q.query, "SINCE") {
+                continue;
             }
+            out.push(
+                cx.at_value(
+                    &Self::META,
+                    q.doc,
+                    &q.query_pointer(),
+                    format!(
+                        "the New Relic query of metric `{}` has no SINCE, so it measures the last hour and dilutes the canary's signal",
+                        q.metric.name
+                    ),
+                )
+                .with_help("add a window close to the metric's interval, e.g. `SINCE 5 minutes ago`"),
+            );
         }
     }
 }
