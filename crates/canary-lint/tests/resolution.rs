@@ -229,3 +229,52 @@ fn quoted_scalars_indented_less_are_read_as_kubectl_reads_them() {
     let (human, _) = render_both(&outcome);
     insta::assert_snapshot!("quoted_scalar_indented_less", human);
 }
+
+#[test]
+fn bases_outside_the_root_are_read_once_whatever_path_leads_there() {
+    use std::os::unix::fs::symlink;
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
+    let write = |rel: &str, text: &str| {
+        let path = dir.path().join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).unwrap_or_else(|e| panic!("mkdir: {e}"));
+        }
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("write {rel}: {e}"));
+    };
+    // The base names itself through a symlink (`loop -> .`), and the app names its own
+    // Rollout through a symlink to the app directory (`../app-link`).
+    write(
+        "base/kustomization.yaml",
+        "resources:\n  - loop\n  - services.yaml\n  - loop/loop/services.yaml\n",
+    );
+    symlink(".", dir.path().join("base/loop")).unwrap_or_else(|e| panic!("symlink: {e}"));
+    write(
+        "base/services.yaml",
+        "apiVersion: v1\nkind: Service\nmetadata: {name: web-canary}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web-stable}\nspec:\n  selector: {app: web}\n  ports: [{port: 80, targetPort: 8080}]\n",
+    );
+    write(
+        "app/kustomization.yaml",
+        "resources:\n  - ../base\n  - rollout.yaml\n  - ../app-link/rollout.yaml\n",
+    );
+    symlink("app", dir.path().join("app-link")).unwrap_or_else(|e| panic!("symlink: {e}"));
+    write(
+        "app/rollout.yaml",
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata: {name: web}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: web:1, ports: [{containerPort: 8080}]}]\n  strategy:\n    canary:\n      canaryService: web-canary\n      stableService: web-stable\n      steps: [{setWeight: 50}, {pause: {duration: 1m}}]\n",
+    );
+    let outcome = lint_ok(&dir.path().join("app"));
+    let context: Vec<&str> = outcome
+        .repo
+        .files
+        .iter()
+        .map(|f| f.rel.as_str())
+        .filter(|rel| rel.starts_with("../"))
+        .collect();
+    assert_eq!(
+        context,
+        ["../base/kustomization.yaml", "../base/services.yaml"],
+        "each file outside the root once (under the first path that names it), and nothing inside it twice"
+    );
+    // The Services resolve (no "not in this repo"), and no copy is ambiguous.
+    let codes: Vec<&str> = outcome.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["CL406"], "{:?}", outcome.diagnostics);
+}

@@ -214,10 +214,14 @@ const MAX_OUTSIDE_FILES: usize = 10_000;
 /// `../../base` that overlay builds, and judges the overlay as it does when started at the
 /// repo root. Only what the builds name is read (not the directories around it); patches are
 /// not read, since they are fragments. Every file comes back with a path starting `../`
-/// ([`join`]), and no finding is reported in it ([`is_outside_root`]).
+/// ([`join`]), and no finding is reported in it ([`is_outside_root`]). `root` is canonical;
+/// each file is read once, under the first path that names it, however many paths
+/// (symlinks) lead to it, and never when it is really inside the root, where the walk reads
+/// it.
 pub fn load_outside(root: &Path, names: &[String], files: &[SourceFile]) -> Vec<SourceFile> {
     let mut out: Vec<SourceFile> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
+    let mut seen_real: HashSet<std::path::PathBuf> = HashSet::new();
     // (kustomization's directory, its entries)
     let mut pending: Vec<(String, Vec<String>)> = Vec::new();
     let entries = |file: &SourceFile| -> Vec<String> {
@@ -253,6 +257,15 @@ pub fn load_outside(root: &Path, names: &[String], files: &[SourceFile]) -> Vec<
             if !is_outside_root(&rel) || !seen.insert(rel.clone()) {
                 continue;
             }
+            // One read per file or directory, whatever path leads to it: a symlink back up
+            // (`loop -> .`) would otherwise name the same kustomization again and again, and
+            // one into the root would read a walked file twice.
+            let Ok(real) = root.join(&rel).canonicalize() else {
+                continue;
+            };
+            if real.starts_with(root) || !seen_real.insert(real) {
+                continue;
+            }
             let Ok(meta) = std::fs::metadata(root.join(&rel)) else {
                 continue;
             };
@@ -264,7 +277,9 @@ pub fn load_outside(root: &Path, names: &[String], files: &[SourceFile]) -> Vec<
                     continue;
                 };
                 let k_rel = format!("{rel}/{name}");
+                let k_real = root.join(&k_rel).canonicalize().ok();
                 if seen.insert(k_rel.clone())
+                    && k_real.is_some_and(|k| !k.starts_with(root) && seen_real.insert(k))
                     && let Some(i) = read(k_rel, &mut out)
                 {
                     pending.push((rel, entries(&out[i])));
