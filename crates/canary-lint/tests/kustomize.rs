@@ -33,3 +33,48 @@ fn patches_named_by_a_kustomization_are_not_objects() {
         .collect();
     assert_eq!(deployments, ["base/deployment.yaml"]);
 }
+
+#[test]
+fn files_a_generator_copies_into_a_configmap_are_data() {
+    let outcome = lint_ok(&fixtures().join("kustomize-generators"));
+    let found: Vec<(&str, &str, &str, u32)> = outcome
+        .diagnostics
+        .iter()
+        .map(|d| {
+            (
+                d.code,
+                d.severity.as_str(),
+                d.file.as_str(),
+                d.span.start.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            // Generator data that does not parse: a warning that says why it is not an error.
+            ("CL001", "warning", "blueprints/broken.yaml", 8),
+            // A manifest kubectl applies: still an error.
+            ("CL001", "error", "broken-manifest.yaml", 5),
+        ],
+        "{:?}",
+        outcome.diagnostics
+    );
+    let warning = &outcome.diagnostics[0];
+    assert!(
+        warning.message.contains(
+            "configMapGenerator `app-data` of `kustomization.yaml` copies it into a ConfigMap"
+        ),
+        "{}",
+        warning.message
+    );
+    // templates/job.yaml looks like a Deployment (with `replicas: three`), but it is data: no
+    // CL003 and no Deployment. prometheus.yml is still read as a scrape config (no CL602).
+    assert_eq!(outcome.repo.of_kind(Kind::Deployment).count(), 0);
+    let scrape: Vec<&str> = outcome
+        .repo
+        .of_kind(Kind::ScrapeConfig)
+        .map(|d| outcome.repo.file_of(d).rel.as_str())
+        .collect();
+    assert_eq!(scrape, ["prometheus.yml"]);
+}

@@ -53,6 +53,15 @@ pub enum Kind {
 }
 
 impl Kind {
+    /// Is this a Kubernetes API object (applied to a cluster), as opposed to a file another
+    /// tool reads (a workflow, a New Relic condition or dashboard, a scrape config)?
+    pub fn is_api_object(self) -> bool {
+        !matches!(
+            self,
+            Kind::Workflow | Kind::NrqlCondition | Kind::Dashboard | Kind::ScrapeConfig
+        )
+    }
+
     /// The name used in messages.
     pub fn as_str(self) -> &'static str {
         match self {

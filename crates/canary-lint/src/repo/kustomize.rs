@@ -64,6 +64,59 @@ fn patch_paths(doc: &LocatedDoc) -> Vec<&str> {
     out
 }
 
+/// Files a kustomization's `configMapGenerator` or `secretGenerator` puts into a ConfigMap or
+/// Secret as data (`files: [path, key=path]`, `envs: [path]`, the older `env: path`), with
+/// what the generator does with each, for messages ("configMapGenerator `blueprints` of
+/// `app/kustomization.yaml` copies it into a ConfigMap"). kustomize copies a `files` entry
+/// into the data as it is, and reads an `envs` file as `KEY=value` lines
+/// (sigs.k8s.io/kustomize `api/kv/kv.go`, `keyValuesFromFileSources` and
+/// `keyValuesFromEnvFiles`), so kubectl and the API server never parse it as YAML: it is not a
+/// manifest, and what it holds is not applied.
+pub fn generator_files(files: &[SourceFile], root_names: &[String]) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    for file in files {
+        let (dir, name) = split(&file.rel);
+        if !KUSTOMIZATION_FILES.contains(&name) {
+            continue;
+        }
+        for doc in &file.docs {
+            for key in ["configMapGenerator", "secretGenerator"] {
+                let Some(generators) = doc.at(&format!("/{key}")) else {
+                    continue;
+                };
+                for generator in generators.items() {
+                    let object = if key == "secretGenerator" {
+                        "Secret"
+                    } else {
+                        "ConfigMap"
+                    };
+                    let label = match generator.get("name").and_then(|n| n.as_str()) {
+                        Some(g) => {
+                            format!("{key} `{g}` of `{}` copies it into a {object}", file.rel)
+                        }
+                        None => format!("a {key} of `{}` copies it into a {object}", file.rel),
+                    };
+                    let mut paths: Vec<&str> = Vec::new();
+                    for list in ["files", "envs"] {
+                        if let Some(items) = generator.get(list) {
+                            paths.extend(items.items().filter_map(|i| i.as_str()));
+                        }
+                    }
+                    paths.extend(generator.get("env").and_then(|e| e.as_str()));
+                    for path in paths {
+                        // `key=path`: the key names the data entry; the file is after `=`.
+                        let path = path.split_once('=').map_or(path, |(_, p)| p);
+                        if let Some(rel) = join(dir, path.trim(), root_names) {
+                            out.entry(rel).or_insert_with(|| label.clone());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// The kustomizations each file belongs to, for reference resolution: `groups[i]` lists, in
 /// ascending order, an id for every kustomization whose build includes `files[i]` through its
 /// `resources` (and the older `bases`) or `components`, followed recursively into directories

@@ -147,6 +147,33 @@ pub fn load_repo_filtered(
             }
         }
     }
+    // Files a kustomize generator copies into a ConfigMap or Secret are data: nothing in them
+    // is applied, and a parse error in one is a warning (whatever reads the data fails, not
+    // kubectl). Scrape configs, alert conditions and dashboards in them are still read.
+    let data = kustomize::generator_files(&files, &names);
+    if !data.is_empty() {
+        for (file, (docs, found)) in files.iter().zip(classified.iter_mut()) {
+            if data.contains_key(&file.rel) && docs.iter().any(|d| d.kind.is_api_object()) {
+                docs.retain(|d| !d.kind.is_api_object());
+                found.retain(|p| p.kind != ProblemKind::InvalidObject);
+            }
+        }
+        for problem in &mut problems {
+            if problem.kind != ProblemKind::Parse {
+                continue;
+            }
+            if let Some(generator) = data.get(&problem.file) {
+                problem.severity = Some(crate::diagnostic::Severity::Warning);
+                problem.message.push_str(&format!(
+                    " (a warning, not an error: this file is data, not a manifest; {generator} as text, and kubectl and the API server do not parse it, but whatever reads it from there does)"
+                ));
+                problem.help = Some(problem.help.take().map_or_else(
+                    || "fix the file for the program that reads it; if it is not YAML, give it another extension".to_string(),
+                    |h| format!("{h}; this file is generator data, so fix it for the program that reads it"),
+                ));
+            }
+        }
+    }
     let (repo, found) = Repo::build_classified(base, files, classified);
     problems.extend(found);
     Ok((repo, problems))

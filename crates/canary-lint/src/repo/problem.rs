@@ -29,6 +29,9 @@ pub struct LoadProblem {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
+    /// The severity when it is not the rule's own (a parse error in a file that is only data
+    /// of a kustomize generator is a warning).
+    pub severity: Option<crate::diagnostic::Severity>,
 }
 
 impl LoadProblem {
@@ -45,6 +48,7 @@ impl LoadProblem {
             span,
             message: message.into(),
             help: None,
+            severity: None,
         }
     }
 

@@ -23,6 +23,11 @@ declare_rule! {
     /// read differently by different YAML parsers (the API server rejects it; some tools keep
     /// the last value). Every other rule is blind to a file that does not parse.
     ///
+    /// A file that a kustomization's `configMapGenerator` or `secretGenerator` copies into a
+    /// ConfigMap or Secret is data that kubectl never parses (sigs.k8s.io/kustomize
+    /// `api/kv/kv.go`, `keyValuesFromFileSources`): its parse error is a **warning** that names
+    /// the generator, since whatever reads the data fails, not the deploy.
+    ///
     /// ## Example
     ///
     /// ```yaml
@@ -202,9 +207,12 @@ pub fn diagnostic(problem: LoadProblem) -> Diagnostic {
         ProblemKind::InvalidObject => &InvalidObject::META,
         ProblemKind::HelmChart => &HelmChartSkipped::META,
     };
-    let found = Diagnostic::new(rule, problem.file, problem.span, problem.message);
-    match problem.help {
-        Some(help) => found.with_help(help),
+    let mut found = Diagnostic::new(rule, problem.file, problem.span, problem.message);
+    if let Some(help) = problem.help {
+        found = found.with_help(help);
+    }
+    match problem.severity {
+        Some(severity) => found.with_severity(severity),
         None => found,
     }
 }
