@@ -197,6 +197,51 @@ fn bom_does_not_shift_columns() {
     assert!(outcome.repo.files.iter().any(|f| f.had_bom));
 }
 
+/// UTF-16 with a byte-order mark, as kubectl reads it (k8s.io/cli-runtime
+/// `pkg/resource/visitor.go`, `FileVisitor.Visit`); found on raghib1992/kubernetes-tuts, where
+/// a UTF-16LE Service was a false CL001 error.
+#[test]
+fn utf16_with_a_byte_order_mark_is_linted_like_utf8() {
+    let utf16 = |text: &str, little: bool| -> Vec<u8> {
+        let mark: [u8; 2] = if little { [0xFF, 0xFE] } else { [0xFE, 0xFF] };
+        mark.into_iter()
+            .chain(text.encode_utf16().flat_map(move |u| {
+                if little {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                }
+            }))
+            .collect()
+    };
+    let dir = tempdir();
+    write(
+        dir.path(),
+        "deploy.yaml",
+        utf16(&DEPLOYMENT.replace('\n', "\r\n"), true),
+    );
+    write(
+        dir.path(),
+        "rollout.yaml",
+        utf16(&format!("{}\n", ROLLOUT_LINES.join("\n")), false),
+    );
+    let outcome = lint_ok(dir.path());
+    // The Rollout's defect, at the same place as in UTF-8, and the Deployment was found.
+    assert_eq!(codes(&outcome), ["CL104"], "{:?}", outcome.diagnostics);
+    assert_eq!(outcome.diagnostics[0].span.start, Pos { line: 11, col: 16 });
+    let (human, _) = render_both(&outcome);
+    assert!(human.contains("scaleDown"), "{human}");
+
+    // Without the mark kubectl reads the bytes as UTF-8 and fails: still CL001.
+    let dir = tempdir();
+    let no_mark: Vec<u8> = DEPLOYMENT
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    write(dir.path(), "deploy.yaml", no_mark);
+    assert_eq!(codes(&lint_ok(dir.path())), ["CL001"]);
+}
+
 #[test]
 fn crlf_line_endings_keep_positions_and_render_cleanly() {
     let dir = tempdir();

@@ -97,6 +97,10 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
         }
         return (source, Vec::new());
     }
+    let bytes = match decode_utf16_with_bom(&bytes) {
+        Some(text) => text.into_bytes(),
+        None => bytes,
+    };
     if let Some(offset) = bytes.iter().position(|&b| b == 0) {
         let d = LoadProblem::new(
             ProblemKind::Parse,
@@ -107,7 +111,7 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
             ),
         )
         .with_help(format!(
-            "manifests must be UTF-8 text (UTF-16 is not supported); if this file is not a manifest, list it in `{}`",
+            "manifests must be UTF-8 text, or UTF-16 that starts with a byte-order mark (as kubectl reads it); if this file is not a manifest, list it in `{}`",
             super::walk::IGNORE_FILE
         ));
         return (source, vec![d]);
@@ -185,6 +189,32 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
             (source, vec![d])
         }
     }
+}
+
+/// The text of UTF-16 bytes that start with a byte-order mark (`FF FE` little-endian, `FE FF`
+/// big-endian), without the mark; `None` for anything else. kubectl reads every `-f` file and
+/// stdin through `unicode.BOMOverride(unicode.UTF8.NewDecoder())` (k8s.io/cli-runtime
+/// `pkg/resource/visitor.go`, `FileVisitor.Visit`), so it applies such a file; as there, an
+/// unpaired surrogate or a trailing odd byte becomes U+FFFD. Lines and columns count
+/// characters, so positions in the decoded text are positions in the file.
+fn decode_utf16_with_bom(bytes: &[u8]) -> Option<String> {
+    let little = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    let units = body.chunks(2).map(|pair| match pair {
+        [a, b] if little => u16::from_le_bytes([*a, *b]),
+        [a, b] => u16::from_be_bytes([*a, *b]),
+        // A trailing odd byte is not a code unit: replaced below.
+        _ => 0xD800,
+    });
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+            .collect(),
+    )
 }
 
 /// `Ok(None)` when the file is over the limit. Reads at most one byte past it, so a file
@@ -319,6 +349,32 @@ pub fn may_hold_suppressions(rel: &str, text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn utf16_with_a_byte_order_mark_is_decoded() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("a: é\n".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("a: 😀\n".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_utf16_with_bom(&le).as_deref(), Some("a: é\n"));
+        assert_eq!(decode_utf16_with_bom(&be).as_deref(), Some("a: 😀\n"));
+        // An odd trailing byte and an unpaired surrogate become U+FFFD, as in kubectl.
+        assert_eq!(
+            decode_utf16_with_bom(&[0xFF, 0xFE, b'a', 0, b'b']).as_deref(),
+            Some("a\u{FFFD}")
+        );
+        assert_eq!(
+            decode_utf16_with_bom(&[0xFF, 0xFE, 0x00, 0xD8, b'a', 0]).as_deref(),
+            Some("\u{FFFD}a")
+        );
+        // Without a mark it is not UTF-16 to kubectl either.
+        assert_eq!(decode_utf16_with_bom(b"a\0:\0"), None);
+        assert_eq!(decode_utf16_with_bom(b"\xEF\xBB\xBFa: 1"), None);
+    }
 
     #[test]
     fn end_position_counts_characters() {
