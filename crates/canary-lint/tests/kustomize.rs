@@ -4,7 +4,7 @@
 mod common;
 
 use canary_lint::repo::Kind;
-use common::{fixtures, lint_ok};
+use common::{fixtures, lint_ok, render_both};
 
 #[test]
 fn patches_named_by_a_kustomization_are_not_objects() {
@@ -77,4 +77,6 @@ fn files_a_generator_copies_into_a_configmap_are_data() {
         .map(|d| outcome.repo.file_of(d).rel.as_str())
         .collect();
     assert_eq!(scrape, ["prometheus.yml"]);
+    let (human, _) = render_both(&outcome);
+    insta::assert_snapshot!("generator_data", human);
 }

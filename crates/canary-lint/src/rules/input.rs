@@ -26,7 +26,10 @@ declare_rule! {
     /// A file that a kustomization's `configMapGenerator` or `secretGenerator` copies into a
     /// ConfigMap or Secret is data that kubectl never parses (sigs.k8s.io/kustomize
     /// `api/kv/kv.go`, `keyValuesFromFileSources`): its parse error is a **warning** that names
-    /// the generator, since whatever reads the data fails, not the deploy.
+    /// the generator, since whatever reads the data fails, not the deploy. So is one that holds
+    /// Helm template actions (`{{ .Values.x }}`) without a chart around it: Helm renders it,
+    /// nobody applies it as written. UTF-16 with a byte-order mark is decoded, as kubectl
+    /// does (k8s.io/cli-runtime `FileVisitor.Visit`).
     ///
     /// ## Example
     ///
