@@ -178,7 +178,7 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
                         // A Helm template outside a chart (no `Chart.yaml` above it): Helm
                         // renders it, nobody applies it as written.
                         let mut problem = problem;
-                        problem.severity = Some(crate::diagnostic::Severity::Warning);
+                        problem.warning = true;
                         problem.message.push_str(&format!(
                             " (a warning, not an error: the file holds Helm template actions such as `{action}`, so it is a template that is rendered before anything applies it, not a manifest)"
                         ));

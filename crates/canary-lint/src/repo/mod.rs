@@ -163,7 +163,7 @@ pub fn load_repo_filtered(
                 continue;
             }
             if let Some(generator) = data.get(&problem.file) {
-                problem.severity = Some(crate::diagnostic::Severity::Warning);
+                problem.warning = true;
                 problem.message.push_str(&format!(
                     " (a warning, not an error: this file is data, not a manifest; {generator} as text, and kubectl and the API server do not parse it, but whatever reads it from there does)"
                 ));

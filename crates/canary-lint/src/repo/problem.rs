@@ -29,9 +29,9 @@ pub struct LoadProblem {
     pub message: String,
     /// What to do about it.
     pub help: Option<String>,
-    /// The severity when it is not the rule's own (a parse error in a file that is only data
-    /// of a kustomize generator is a warning).
-    pub severity: Option<crate::diagnostic::Severity>,
+    /// Reported as a warning, not at its rule's severity: a parse error in a file that is
+    /// only data of a kustomize generator, or in a Helm template outside a chart.
+    pub warning: bool,
 }
 
 impl LoadProblem {
@@ -48,7 +48,7 @@ impl LoadProblem {
             span,
             message: message.into(),
             help: None,
-            severity: None,
+            warning: false,
         }
     }
 

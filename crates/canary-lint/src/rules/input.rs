@@ -214,8 +214,9 @@ pub fn diagnostic(problem: LoadProblem) -> Diagnostic {
     if let Some(help) = problem.help {
         found = found.with_help(help);
     }
-    match problem.severity {
-        Some(severity) => found.with_severity(severity),
-        None => found,
+    if problem.warning {
+        found.with_severity(crate::diagnostic::Severity::Warning)
+    } else {
+        found
     }
 }
