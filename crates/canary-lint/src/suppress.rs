@@ -227,6 +227,7 @@ mod tests {
             docs: Vec::new(),
             had_bom: false,
             may_suppress: may_hold_suppressions("a.yaml", text),
+            generator_data: false,
         }
     }
 

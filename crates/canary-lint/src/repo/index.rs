@@ -433,6 +433,7 @@ mod tests {
             docs: load_str(src, Limits::default()).unwrap_or_default(),
             had_bom: false,
             may_suppress: false,
+            generator_data: false,
         }
     }
 

@@ -151,9 +151,14 @@ pub fn load_repo_filtered(
     // is applied, and a parse error in one is a warning (whatever reads the data fails, not
     // kubectl). Scrape configs, alert conditions and dashboards in them are still read.
     let data = kustomize::generator_files(&files, &names);
+    let mut files = files;
     if !data.is_empty() {
-        for (file, (docs, found)) in files.iter().zip(classified.iter_mut()) {
-            if data.contains_key(&file.rel) && docs.iter().any(|d| d.kind.is_api_object()) {
+        for (file, (docs, found)) in files.iter_mut().zip(classified.iter_mut()) {
+            if !data.contains_key(&file.rel) {
+                continue;
+            }
+            file.generator_data = true;
+            if docs.iter().any(|d| d.kind.is_api_object()) {
                 docs.retain(|d| !d.kind.is_api_object());
                 found.retain(|p| p.kind != ProblemKind::InvalidObject);
             }
