@@ -796,6 +796,35 @@ impl WaitSite<'_> {
             WaitSite::Script(f) => f.text.get(start..end).unwrap_or(""),
         }
     }
+
+    /// Does the script ignore the failure of the command that ends at byte `end`? True when
+    /// it is followed on its line by `|| true`, `|| :`, or `|| echo …` / `|| printf …` with no
+    /// `exit` after it: the shell runs the fallback instead of failing (POSIX XCU 2.9.3
+    /// "Lists", OR lists), so a `status` that gives up does not make the step or the script
+    /// fail.
+    pub fn failure_ignored(&self, end: usize) -> bool {
+        let text = match self {
+            WaitSite::Workflow(c) => c.step.run.unwrap_or(""),
+            WaitSite::Script(f) => f.text.as_str(),
+        };
+        let Some(rest) = text.get(end..) else {
+            return false;
+        };
+        let line = rest.split('\n').next().unwrap_or("");
+        let Some(fallback) = line.trim_start().strip_prefix("||") else {
+            return false;
+        };
+        let fallback = fallback.trim_start();
+        let first = fallback
+            .split(|c: char| c.is_whitespace() || c == ';')
+            .next()
+            .unwrap_or("");
+        match first {
+            "true" | ":" => true,
+            "echo" | "printf" => !fallback.split_whitespace().any(|w| w.starts_with("exit")),
+            _ => false,
+        }
+    }
 }
 
 /// One shell script or Makefile with its commands.
@@ -935,6 +964,46 @@ pub fn for_each_status_wait(cx: &Facts<'_>, mut f: impl FnMut(&WaitSite<'_>, &Ar
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ignored_failures_are_told_from_handled_ones() {
+        let file = |text: &str| crate::repo::SourceFile {
+            rel: "deploy.sh".into(),
+            text: text.into(),
+            docs: Vec::new(),
+            had_bom: false,
+            may_suppress: false,
+            generator_data: false,
+        };
+        let ignored = |text: &str| {
+            let f = file(text);
+            let end = text.find("90s").map_or(0, |i| i + 3);
+            WaitSite::Script(&f).failure_ignored(end)
+        };
+        assert!(ignored(
+            "kubectl argo rollouts status a --timeout 90s || true\n"
+        ));
+        assert!(ignored("kubectl argo rollouts status a --timeout 90s||:\n"));
+        assert!(ignored(
+            "kubectl argo rollouts status a --timeout 90s || echo 'still rolling'\n"
+        ));
+        assert!(!ignored(
+            "kubectl argo rollouts status a --timeout 90s\n|| true\n"
+        ));
+        assert!(!ignored(
+            "kubectl argo rollouts status a --timeout 90s || exit 1\n"
+        ));
+        assert!(!ignored(
+            "kubectl argo rollouts status a --timeout 90s || { echo failed; exit 1; }\n"
+        ));
+        assert!(!ignored(
+            "kubectl argo rollouts status a --timeout 90s || echo failed; exit 1\n"
+        ));
+        assert!(!ignored(
+            "kubectl argo rollouts status a --timeout 90s && echo ok\n"
+        ));
+        assert!(!ignored("kubectl argo rollouts status a --timeout 90s\n"));
+    }
 
     #[test]
     fn makefiles_are_read_as_their_recipes_at_the_same_offsets() {

@@ -5,7 +5,7 @@ use canary_core::model::values::format_go_duration;
 
 use crate::context::{Context, Target};
 use crate::declare_rule;
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::facts::template_use::{ladder_budget, rollouts_named};
 use crate::facts::workflow::{StatusTimeout, for_each_status_wait};
 use crate::rule::{Rule, RuleMeta};
@@ -25,6 +25,13 @@ declare_rule! {
     /// `makefile`, `GNUmakefile`, `*.mk`; recipe lines only) are checked too. Only commands
     /// count: comments, `echo`ed strings and Makefile variables are not run. A value set at
     /// run time (`"$TIMEOUT"`, `${{ env.T }}`, `$(STATUS_TIMEOUT)`) is not judged.
+    ///
+    /// One finding per command. When several Rollouts share the name (variants of one app),
+    /// it is judged against the shortest ladder it misses, and it is an error only when it
+    /// misses every one of them; otherwise the repo does not show which one the command waits
+    /// for, and it is a warning. A wait whose failure the script ignores (`… || true`,
+    /// `|| :`, `|| echo …` without `exit`) is a warning too: nothing goes red, the script
+    /// only moves on while the canary is still running.
     ///
     /// ## Why it matters
     ///
@@ -88,43 +95,80 @@ impl Rule for CiStatusTimeoutCoversLadder {
                     );
                 }
                 StatusTimeout::Seconds(flag, secs) => {
-                    for (rdoc, rollout) in
-                        rollouts_named(cx.repo, argo.call.namespace(), &name.text)
-                    {
-                        let budget = ladder_budget(cx, rdoc, rollout);
-                        if secs >= budget.total() {
-                            continue;
-                        }
-                        let mut caveat = String::new();
-                        if !budget.unknown_analysis.is_empty() || !budget.bad_durations.is_empty() {
-                            caveat.push_str(
-                                "; some steps have no known length, so the real ladder is longer still",
-                            );
-                        }
-                        out.push(
-                            Diagnostic::new(
-                                &Self::META,
-                                command.file(cx),
-                                command.span(cx, flag.start, flag.end),
-                                format!(
-                                    "`{}` ({secs}s) is shorter than the ladder of Rollout `{}`: {}{caveat}",
-                                    command.source(flag.start, flag.end),
-                                    name.text,
-                                    budget.explain()
-                                ),
-                            )
-                            .with_help(format!(
-                                "the watch gives up while the canary is still running and the job goes red; use at least `--timeout={}` (the budget plus a quarter for analysis retries)",
-                                format_go_duration(recommended_status_timeout(&budget))
-                            ))
-                            .with_related(cx.related(
-                                rdoc,
-                                "/spec/strategy/canary/steps",
-                                Target::Key,
-                                format!("the steps of Rollout `{}` add up to {}s", name.text, budget.total()),
-                            )),
+                    let candidates = rollouts_named(cx.repo, argo.call.namespace(), &name.text);
+                    let budgets: Vec<_> = candidates
+                        .iter()
+                        .map(|(rdoc, rollout)| (*rdoc, ladder_budget(cx, rdoc, rollout)))
+                        .collect();
+                    // The timeout to suggest covers every ladder of that name.
+                    let Some(longest) = budgets.iter().map(|(_, b)| b).max_by_key(|b| b.total())
+                    else {
+                        return;
+                    };
+                    let suggested = format_go_duration(recommended_status_timeout(longest));
+                    let mut short: Vec<_> = budgets
+                        .iter()
+                        .filter(|(_, budget)| secs < budget.total())
+                        .collect();
+                    // One finding per command, judged against the shortest ladder it misses:
+                    // several Rollouts of that name (variants of one app) are one wait.
+                    short.sort_by_key(|(_, budget)| budget.total());
+                    let Some((rdoc, budget)) = short.first() else {
+                        return;
+                    };
+                    let mut caveat = String::new();
+                    if !budget.unknown_analysis.is_empty() || !budget.bad_durations.is_empty() {
+                        caveat.push_str(
+                            "; some steps have no known length, so the real ladder is longer still",
                         );
                     }
+                    if candidates.len() > 1 {
+                        caveat.push_str(&format!(
+                            "; the repo defines {} Rollouts named `{}`, and the timeout is shorter than the ladder of {} of them (the shortest is shown)",
+                            candidates.len(),
+                            name.text,
+                            short.len()
+                        ));
+                    }
+                    let ignored = command.failure_ignored(argo.call.end);
+                    let partly = short.len() < candidates.len();
+                    if ignored {
+                        caveat.push_str(
+                            " (a warning, not an error: the script ignores the failure with `||`, so nothing goes red; it moves on while the canary is still running)",
+                        );
+                    } else if partly {
+                        caveat.push_str(
+                            " (a warning, not an error: it covers the ladder of another Rollout of that name, and the repo does not show which one this command waits for)",
+                        );
+                    }
+                    let mut found = Diagnostic::new(
+                        &Self::META,
+                        command.file(cx),
+                        command.span(cx, flag.start, flag.end),
+                        format!(
+                            "`{}` ({secs}s) is shorter than the ladder of Rollout `{}`: {}{caveat}",
+                            command.source(flag.start, flag.end),
+                            name.text,
+                            budget.explain()
+                        ),
+                    )
+                    .with_help(format!(
+                        "the watch gives up while the canary is still running and the job goes red; use at least `--timeout={suggested}` (the budget plus a quarter for analysis retries)"
+                    ))
+                    .with_related(cx.related(
+                        rdoc,
+                        "/spec/strategy/canary/steps",
+                        Target::Key,
+                        format!(
+                            "the steps of Rollout `{}` add up to {}s",
+                            name.text,
+                            budget.total()
+                        ),
+                    ));
+                    if ignored || partly {
+                        found = found.with_severity(Severity::Warning);
+                    }
+                    out.push(found);
                 }
                 StatusTimeout::Absent | StatusTimeout::Zero(_) | StatusTimeout::Dynamic(_) => {}
             }
