@@ -6,6 +6,15 @@ mod common;
 use canary_lint::repo::Kind;
 use common::{fixtures, lint_ok, render_both};
 
+/// The files that hold the indexed documents of `kind`, in index order.
+fn files_of(outcome: &canary_lint::Outcome, kind: Kind) -> Vec<&str> {
+    outcome
+        .repo
+        .of_kind(kind)
+        .map(|d| outcome.repo.file_of(d).rel.as_str())
+        .collect()
+}
+
 #[test]
 fn patches_named_by_a_kustomization_are_not_objects() {
     let mut outcome = lint_ok(&fixtures().join("kustomize"));
@@ -20,17 +29,9 @@ fn patches_named_by_a_kustomization_are_not_objects() {
             .map(|d| format!("{} {}:{} {}", d.code, d.file, d.span.start, d.message))
             .collect::<Vec<_>>()
     );
-    let rollouts: Vec<&str> = outcome
-        .repo
-        .of_kind(Kind::Rollout)
-        .map(|d| outcome.repo.file_of(d).rel.as_str())
-        .collect();
+    let rollouts = files_of(&outcome, Kind::Rollout);
     assert_eq!(rollouts, ["base/rollout.yaml"]);
-    let deployments: Vec<&str> = outcome
-        .repo
-        .of_kind(Kind::Deployment)
-        .map(|d| outcome.repo.file_of(d).rel.as_str())
-        .collect();
+    let deployments = files_of(&outcome, Kind::Deployment);
     assert_eq!(deployments, ["base/deployment.yaml"]);
 }
 
@@ -68,14 +69,10 @@ fn files_a_generator_copies_into_a_configmap_are_data() {
         "{}",
         warning.message
     );
-    // templates/job.yaml looks like a Deployment (with `replicas: three`), but it is data: no
-    // CL003 and no Deployment. prometheus.yml is still read as a scrape config (no CL602).
+    // templates/job.yaml looks like a Deployment (`replicas: three`, a label `legacy: no`), but
+    // it is data: no CL003, no CL009 and no Deployment. prometheus.yml is still read as a scrape config (no CL602).
     assert_eq!(outcome.repo.of_kind(Kind::Deployment).count(), 0);
-    let scrape: Vec<&str> = outcome
-        .repo
-        .of_kind(Kind::ScrapeConfig)
-        .map(|d| outcome.repo.file_of(d).rel.as_str())
-        .collect();
+    let scrape = files_of(&outcome, Kind::ScrapeConfig);
     assert_eq!(scrape, ["prometheus.yml"]);
     let (human, _) = render_both(&outcome);
     insta::assert_snapshot!("generator_data", human);

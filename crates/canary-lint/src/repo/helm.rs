@@ -117,9 +117,56 @@ impl HelmCharts {
     }
 }
 
+/// The first Helm template action in `text` (`{{ .Values.replicaCount }}`), if it holds one:
+/// `{{ … }}` that reads Helm's objects (`.Values`, `.Release`, `.Chart`, `.Capabilities`) or
+/// calls `include` or `template`. Argo's own `{{args.x}}` placeholders and other `{{ }}` text
+/// are not Helm actions.
+pub fn template_action(text: &str) -> Option<&str> {
+    const HELM: [&str; 6] = [
+        ".Values",
+        ".Release",
+        ".Chart",
+        ".Capabilities",
+        "include ",
+        "template ",
+    ];
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start..];
+        let end = after.find("}}").map_or(after.len(), |e| e + 2);
+        let action = &after[..end];
+        if !action.contains('\n') && HELM.iter().any(|h| action.contains(h)) {
+            return Some(action);
+        }
+        rest = &after[2..];
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn helm_actions_are_told_from_other_braces() {
+        assert_eq!(
+            template_action("name: {{ template \"app.fullname\" . }}\n"),
+            Some("{{ template \"app.fullname\" . }}")
+        );
+        assert_eq!(
+            template_action("a: x\nreplicas: {{ .Values.replicaCount }}\n"),
+            Some("{{ .Values.replicaCount }}")
+        );
+        assert_eq!(
+            template_action("labels:\n  {{- include \"app.labels\" . | nindent 4 }}\n"),
+            Some("{{- include \"app.labels\" . | nindent 4 }}")
+        );
+        // Argo placeholders, Go templates of other tools, and unclosed braces are not Helm.
+        assert_eq!(template_action("query: up{job=\"{{args.job}}\"}\n"), None);
+        assert_eq!(template_action("msg: '{{ .app.metadata.name }}'\n"), None);
+        assert_eq!(template_action("a: {{\nb: .Values\n"), None);
+        assert_eq!(template_action("a: 1\n"), None);
+    }
 
     #[test]
     fn templates_and_metadata_of_a_chart_are_left_out() {

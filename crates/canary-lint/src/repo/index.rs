@@ -241,13 +241,18 @@ impl Repo {
     pub fn build(root: PathBuf, files: Vec<SourceFile>) -> (Repo, Vec<LoadProblem>) {
         let per_file: Vec<(Vec<Document>, Vec<LoadProblem>)> =
             files.par_iter().map(classify_file).collect();
-        Repo::build_classified(root, files, per_file)
+        Repo::build_classified(root, &[], files, per_file)
     }
 
     /// Indexes files whose documents [`classify_file`] already recognised (the loader does
     /// it on rayon's threads as each file is parsed); `per_file[i]` belongs to `files[i]`.
+    ///
+    /// `root_names` are the directories down to the root, for kustomization paths that leave
+    /// it ([`super::kustomize::root_names`]); empty where paths do not refer to the disk (a
+    /// stream from stdin, tests).
     pub fn build_classified(
         root: PathBuf,
+        root_names: &[String],
         files: Vec<SourceFile>,
         per_file: Vec<(Vec<Document>, Vec<LoadProblem>)>,
     ) -> (Repo, Vec<LoadProblem>) {
@@ -260,8 +265,7 @@ impl Repo {
                 }
                 (docs, found)
             });
-        let names = super::kustomize::root_names(&root);
-        let kustomizations = super::kustomize::groups(&files, &names);
+        let kustomizations = super::kustomize::groups(&files, root_names);
         let mut repo = Repo {
             root,
             files,

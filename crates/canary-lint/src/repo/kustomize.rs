@@ -20,14 +20,7 @@ const KUSTOMIZATION_FILES: [&str; 3] = ["kustomization.yaml", "kustomization.yml
 /// [`join`].
 pub fn patch_files(files: &[SourceFile], root_names: &[String]) -> HashSet<String> {
     let mut out = HashSet::new();
-    for file in files {
-        let (dir, name) = match file.rel.rsplit_once('/') {
-            Some((dir, name)) => (dir, name),
-            None => ("", file.rel.as_str()),
-        };
-        if !KUSTOMIZATION_FILES.contains(&name) {
-            continue;
-        }
+    for (_, dir, file) in kustomizations(files) {
         for doc in &file.docs {
             for path in patch_paths(doc) {
                 if let Some(rel) = join(dir, path, root_names) {
@@ -74,11 +67,7 @@ fn patch_paths(doc: &LocatedDoc) -> Vec<&str> {
 /// manifest, and what it holds is not applied.
 pub fn generator_files(files: &[SourceFile], root_names: &[String]) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    for file in files {
-        let (dir, name) = split(&file.rel);
-        if !KUSTOMIZATION_FILES.contains(&name) {
-            continue;
-        }
+    for (_, dir, file) in kustomizations(files) {
         for doc in &file.docs {
             for key in ["configMapGenerator", "secretGenerator"] {
                 let Some(generators) = doc.at(&format!("/{key}")) else {
@@ -124,14 +113,8 @@ pub fn generator_files(files: &[SourceFile], root_names: &[String]) -> HashMap<S
 /// applied together, so a reference is first resolved among them.
 pub fn groups(files: &[SourceFile], root_names: &[String]) -> Vec<Vec<u32>> {
     let mut groups = vec![Vec::new(); files.len()];
-    let kustomizations: Vec<(usize, &str)> = files
-        .iter()
-        .enumerate()
-        .filter_map(|(i, f)| {
-            let (dir, name) = split(&f.rel);
-            KUSTOMIZATION_FILES.contains(&name).then_some((i, dir))
-        })
-        .collect();
+    let kustomizations: Vec<(usize, &str)> =
+        kustomizations(files).map(|(i, dir, _)| (i, dir)).collect();
     if kustomizations.is_empty() {
         return groups;
     }
@@ -174,6 +157,16 @@ fn push_sorted(list: &mut Vec<u32>, id: u32) {
     if let Err(at) = list.binary_search(&id) {
         list.insert(at, id);
     }
+}
+
+/// Every kustomization among `files`: `(index, its directory, the file)`.
+fn kustomizations(files: &[SourceFile]) -> impl Iterator<Item = (usize, &str, &SourceFile)> {
+    files.iter().enumerate().filter_map(|(i, file)| {
+        let (dir, name) = split(&file.rel);
+        KUSTOMIZATION_FILES
+            .contains(&name)
+            .then_some((i, dir, file))
+    })
 }
 
 /// `(directory, file name)` of a repo-relative path.
@@ -283,11 +276,8 @@ pub fn load_outside(root: &Path, names: &[String], files: &[SourceFile]) -> Vec<
             .flat_map(|doc| resource_paths(doc).into_iter().map(str::to_string))
             .collect()
     };
-    for file in files {
-        let (dir, name) = split(&file.rel);
-        if KUSTOMIZATION_FILES.contains(&name) {
-            pending.push((dir.to_string(), entries(file)));
-        }
+    for (_, dir, file) in kustomizations(files) {
+        pending.push((dir.to_string(), entries(file)));
     }
     let read = |rel: String, out: &mut Vec<SourceFile>| -> Option<usize> {
         if out.len() >= MAX_OUTSIDE_FILES {

@@ -180,7 +180,7 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
                 LoadErrorKind::Syntax | LoadErrorKind::Unsupported => {
                     let surrogate = err.message.contains("invalid Unicode character escape code");
                     let problem = LoadProblem::new(ProblemKind::Parse, rel, err.span, err.message);
-                    if let Some(action) = helm_action(&source.text) {
+                    if let Some(action) = super::helm::template_action(&source.text) {
                         // A Helm template outside a chart (no `Chart.yaml` above it): Helm
                         // renders it, nobody applies it as written.
                         let mut problem = problem;
@@ -206,32 +206,6 @@ pub fn load_bytes(rel: &str, bytes: Vec<u8>) -> (SourceFile, Vec<LoadProblem>) {
             (source, vec![d])
         }
     }
-}
-
-/// The first Helm template action in `text` (`{{ .Values.replicaCount }}`), if it holds one:
-/// `{{ … }}` that reads Helm's objects (`.Values`, `.Release`, `.Chart`, `.Capabilities`) or
-/// calls `include` or `template`. Argo's own `{{args.x}}` placeholders and other `{{ }}` text
-/// are not Helm actions.
-pub fn helm_action(text: &str) -> Option<&str> {
-    const HELM: [&str; 6] = [
-        ".Values",
-        ".Release",
-        ".Chart",
-        ".Capabilities",
-        "include ",
-        "template ",
-    ];
-    let mut rest = text;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start..];
-        let end = after.find("}}").map_or(after.len(), |e| e + 2);
-        let action = &after[..end];
-        if !action.contains('\n') && HELM.iter().any(|h| action.contains(h)) {
-            return Some(action);
-        }
-        rest = &after[2..];
-    }
-    None
 }
 
 /// The text of UTF-16 bytes that start with a byte-order mark (`FF FE` little-endian, `FE FF`
@@ -417,27 +391,6 @@ mod tests {
         // Without a mark it is not UTF-16 to kubectl either.
         assert_eq!(decode_utf16_with_bom(b"a\0:\0"), None);
         assert_eq!(decode_utf16_with_bom(b"\xEF\xBB\xBFa: 1"), None);
-    }
-
-    #[test]
-    fn helm_actions_are_told_from_other_braces() {
-        assert_eq!(
-            helm_action("name: {{ template \"app.fullname\" . }}\n"),
-            Some("{{ template \"app.fullname\" . }}")
-        );
-        assert_eq!(
-            helm_action("a: x\nreplicas: {{ .Values.replicaCount }}\n"),
-            Some("{{ .Values.replicaCount }}")
-        );
-        assert_eq!(
-            helm_action("labels:\n  {{- include \"app.labels\" . | nindent 4 }}\n"),
-            Some("{{- include \"app.labels\" . | nindent 4 }}")
-        );
-        // Argo placeholders, Go templates of other tools, and unclosed braces are not Helm.
-        assert_eq!(helm_action("query: up{job=\"{{args.job}}\"}\n"), None);
-        assert_eq!(helm_action("msg: '{{ .app.metadata.name }}'\n"), None);
-        assert_eq!(helm_action("a: {{\nb: .Values\n"), None);
-        assert_eq!(helm_action("a: 1\n"), None);
     }
 
     #[test]

@@ -44,7 +44,8 @@ pub enum RepoError {
 pub fn load_stream(name: &str, bytes: Vec<u8>) -> (Repo, Vec<LoadProblem>) {
     let (file, mut problems) = load::load_bytes(name, bytes);
     let classified = index::classify_file(&file);
-    let (repo, found) = Repo::build_classified(PathBuf::from("."), vec![file], vec![classified]);
+    let (repo, found) =
+        Repo::build_classified(PathBuf::from("."), &[], vec![file], vec![classified]);
     problems.extend(found);
     (repo, problems)
 }
@@ -179,7 +180,7 @@ pub fn load_repo_filtered(
             }
         }
     }
-    let (repo, found) = Repo::build_classified(base, files, classified);
+    let (repo, found) = Repo::build_classified(base, &names, files, classified);
     problems.extend(found);
     Ok((repo, problems))
 }
